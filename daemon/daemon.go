@@ -1,0 +1,251 @@
+// Package daemon is the appliance's service program: it resolves the
+// configuration, opens the store, and runs the DICOM receiver and the REST
+// API over it. Start does not block and rolls back a partial start; Stop is
+// bounded by its context and stops intake before closing the index, so every
+// instance acknowledged to a PACS is on disk and indexed when it returns.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+
+	"github.com/lingshu-edge/lingshu/daemon/api"
+	"github.com/lingshu-edge/lingshu/daemon/store"
+	dicomnet "github.com/lingshu-edge/lingshu/dicom/net"
+	"github.com/lingshu-edge/lingshu/internal/buildinfo"
+)
+
+// implementationClassUID identifies our DICOM implementation in
+// associations and file meta headers (a UUID-derived 2.25 UID, fixed forever).
+const implementationClassUID = "2.25.98324719541390584203376619237410526881"
+
+// Options are the process-level collaborators of a Daemon.
+type Options struct {
+	// Logger receives every component's logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Console receives the few lines meant for the operator who started the
+	// process (listening addresses, a generated admin password); nil discards.
+	Console io.Writer
+	// LookupEnv reads LINGSHU_ADMIN_PASSWORD; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+}
+
+// Daemon is one running appliance.
+type Daemon struct {
+	cfg     Config
+	log     *slog.Logger
+	console io.Writer
+	env     func(string) (string, bool)
+
+	store   *store.Store
+	dicom   *dicomnet.Server
+	dicomLn net.Listener
+	http    *api.Server
+	httpLn  net.Listener
+
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	serveErr error
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// New checks the configuration; nothing is opened until Start.
+func New(cfg Config, opts Options) (*Daemon, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d := &Daemon{cfg: cfg, log: opts.Logger, console: opts.Console, env: opts.LookupEnv}
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	if d.console == nil {
+		d.console = io.Discard
+	}
+	if d.env == nil {
+		d.env = os.LookupEnv
+	}
+	return d, nil
+}
+
+// Start opens the store and begins listening. It returns once both
+// listeners are bound; on any failure it closes what it opened.
+func (d *Daemon) Start(ctx context.Context) (err error) {
+	var undo []func()
+	defer func() {
+		if err != nil {
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
+		}
+	}()
+	if err := os.MkdirAll(d.cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("daemon: create data dir: %w", err)
+	}
+	d.store, err = store.Open(d.cfg.DataDir, store.Options{
+		StableAfter:     d.cfg.Store.StableAfter.Duration,
+		DuplicatePolicy: d.cfg.Store.DuplicatePolicy,
+		MinFreeBytes:    d.cfg.Store.MinFreeMB << 20,
+		SessionTTL:      d.cfg.HTTP.SessionTTL.Duration,
+		Logger:          d.log.With("component", "store"),
+	})
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	undo = append(undo, func() { d.store.Close() })
+	if err := d.ensureAdmin(); err != nil {
+		return err
+	}
+
+	if err := d.startDICOM(); err != nil {
+		return err
+	}
+	undo = append(undo, func() { d.dicomLn.Close() })
+	if err := d.startHTTP(); err != nil {
+		return err
+	}
+	d.log.Info("lingshu started", "version", buildinfo.Version(), "data_dir", d.cfg.DataDir,
+		"dicom_addr", d.dicomLn.Addr().String(), "ae_title", d.cfg.DICOM.AETitle, "http_addr", d.httpLn.Addr().String())
+	fmt.Fprintf(d.console, "lingshu %s: DICOM %s (AE %s), HTTP http://%s, data %s\n", buildinfo.Version(),
+		d.dicomLn.Addr(), d.cfg.DICOM.AETitle, d.httpLn.Addr(), d.cfg.DataDir)
+	return nil
+}
+
+// ensureAdmin creates the first admin on first start, with the password
+// from LINGSHU_ADMIN_PASSWORD or a generated one printed once.
+func (d *Daemon) ensureAdmin() error {
+	pw, _ := d.env("LINGSHU_ADMIN_PASSWORD")
+	generated, created, err := d.store.EnsureAdmin(pw)
+	if err != nil {
+		return fmt.Errorf("daemon: first admin: %w", err)
+	}
+	if created && pw == "" {
+		fmt.Fprintf(d.console, "first start: created user admin with password %s (shown once; change it)\n", generated)
+	}
+	if created {
+		d.log.Info("created first admin user", "user", "admin")
+	}
+	return nil
+}
+
+func (d *Daemon) startDICOM() error {
+	c := d.cfg.DICOM
+	srv, err := dicomnet.NewServer(dicomnet.ServerConfig{
+		AETitle:                   c.AETitle,
+		AllowedCallingAETitles:    c.AllowedCallingAETitles,
+		AllowedHosts:              c.AllowedHosts,
+		MaxPDULength:              c.MaxPDULength,
+		MaxDatasetBytes:           c.MaxInstanceBytes,
+		ARTIMTimeout:              c.ARTIMTimeout.Duration,
+		IdleTimeout:               c.IdleTimeout.Duration,
+		MaxAssociations:           c.MaxAssociations,
+		ImplementationClassUID:    implementationClassUID,
+		ImplementationVersionName: implementationVersionName(),
+		Logger:                    d.log,
+	}, &ingest{store: d.store, log: d.log.With("component", "ingest")})
+	if err != nil {
+		return fmt.Errorf("daemon: dicom server: %w", err)
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("daemon: listen dicom %s: %w", c.Addr, err)
+	}
+	d.dicom, d.dicomLn = srv, ln
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, dicomnet.ErrServerClosed) {
+			d.fail("dicom", err)
+		}
+	}()
+	return nil
+}
+
+func (d *Daemon) startHTTP() error {
+	srv := api.New(api.Config{Version: buildinfo.Version()}, d.store, d.log.With("component", "api"))
+	ln, err := net.Listen("tcp", d.cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("daemon: listen http %s: %w", d.cfg.HTTP.Addr, err)
+	}
+	d.http, d.httpLn = srv, ln
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		if err := srv.App().Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+			d.fail("http", err)
+		}
+	}()
+	return nil
+}
+
+// fail records a listener that died on its own; Stop reports it.
+func (d *Daemon) fail(component string, err error) {
+	d.log.Error("listener failed", "component", component, "err", err)
+	d.mu.Lock()
+	d.serveErr = errors.Join(d.serveErr, fmt.Errorf("daemon: %s: %w", component, err))
+	d.mu.Unlock()
+}
+
+// Stop stops intake first (no new associations, in-flight C-STOREs finish
+// and are answered), then the HTTP API, then closes the index. It returns
+// when everything is closed or ctx ends, whichever comes first. Calling it
+// again returns the first call's result.
+func (d *Daemon) Stop(ctx context.Context) error {
+	d.stopOnce.Do(func() { d.stopErr = d.stop(ctx) })
+	return d.stopErr
+}
+
+func (d *Daemon) stop(ctx context.Context) error {
+	var errs []error
+	if d.dicom != nil {
+		if err := d.dicom.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("daemon: stop dicom: %w", err))
+		}
+	}
+	if d.http != nil {
+		if err := d.http.App().ShutdownWithContext(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("daemon: stop http: %w", err))
+		}
+	}
+	done := make(chan struct{})
+	go func() { d.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("daemon: stop: %w", ctx.Err()))
+	}
+	if d.store != nil {
+		if err := d.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("daemon: close store: %w", err))
+		}
+	}
+	d.mu.Lock()
+	errs = append(errs, d.serveErr)
+	d.mu.Unlock()
+	d.log.Info("lingshu stopped")
+	return errors.Join(errs...)
+}
+
+// DICOMAddr is the bound DICOM address (useful with port 0 in tests).
+func (d *Daemon) DICOMAddr() net.Addr { return d.dicomLn.Addr() }
+
+// HTTPAddr is the bound HTTP address.
+func (d *Daemon) HTTPAddr() net.Addr { return d.httpLn.Addr() }
+
+// Store gives tests and in-process tools the daemon's store.
+func (d *Daemon) Store() *store.Store { return d.store }
+
+// implementationVersionName is at most 16 characters (PS3.7 D.3.3.2.2).
+func implementationVersionName() string {
+	v := "LINGSHU_" + buildinfo.Version()
+	if len(v) > 16 {
+		v = v[:16]
+	}
+	return v
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian/Ubuntu machine: installs the
+# real DICOM peers and tools the integration tests talk to (when run as root
+# and they are missing), checks formatting, vet and the Windows cross-build,
+# then runs every package's tests.
+#
+#   sudo ./scripts/test.sh            # everything
+#   ./scripts/test.sh -short          # skip the slow integration tests
+#
+# Extra arguments are passed to `go test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+command -v storescu  >/dev/null || need_pkgs+=(dcmtk)
+command -v Orthanc   >/dev/null || need_pkgs+=(orthanc)
+command -v dciodvfy  >/dev/null || need_pkgs+=(dicom3tools)
+[ -d /usr/lib/python3/dist-packages/pydicom/data/test_files ] || need_pkgs+=(python3-pydicom)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "== installing ${need_pkgs[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+		# The Debian package starts a system Orthanc on 4242/8042; tests run their own.
+		if command -v systemctl >/dev/null && systemctl is-active --quiet orthanc 2>/dev/null; then
+			systemctl stop orthanc || true
+		fi
+		pkill -x Orthanc 2>/dev/null || true
+	else
+		echo "== not root: tests that need ${need_pkgs[*]} will be skipped" >&2
+	fi
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.*'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+echo "== go vet"
+go vet ./...
+echo "== GOOS=windows go build"
+GOOS=windows GOARCH=amd64 go build ./...
+echo "== go test"
+export TCP_NODELAY=1
+go test -count=1 -timeout 25m "$@" ./...
