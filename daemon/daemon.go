@@ -148,6 +148,9 @@ func (d *Daemon) startDICOM() error {
 		ImplementationClassUID:    implementationClassUID,
 		ImplementationVersionName: implementationVersionName(),
 		Logger:                    d.log,
+		// ingest writes the dataset before Store returns and keeps no
+		// reference to it, so each association can reuse its buffer.
+		ReuseDatasetBuffers: true,
 	}, &ingest{store: d.store, log: d.log.With("component", "ingest")})
 	if err != nil {
 		return fmt.Errorf("daemon: dicom server: %w", err)

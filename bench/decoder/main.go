@@ -16,7 +16,6 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lingshu-edge/lingshu/kernels/cpu"
@@ -173,17 +172,6 @@ func parseInts(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-// cpuSeconds is the process's user+system CPU time: on a machine shared
-// with other work, tokens per CPU-second × threads estimates the
-// uncontended rate.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 func ms(d time.Duration) float64 { return d.Seconds() * 1000 }

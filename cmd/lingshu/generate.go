@@ -96,7 +96,7 @@ func parseGenerateFlags(args []string, stderr io.Writer) (*generateFlags, error)
 	fs.BoolVar(&g.asJSON, "json", false, `print {"ids":[...],"text":"…"} instead of streaming`)
 	fs.BoolVar(&g.stats, "stats", false, "print prefill and decode speed to stderr")
 	g.mf = addModelFlags(fs)
-	pos, err := parseInterleaved(fs, args)
+	pos, err := parseInterleavedFlags(fs, args)
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}

@@ -42,7 +42,7 @@ func runModelLogits(ctx context.Context, args []string, stdout, stderr io.Writer
 	ids := fs.String("ids", "", "also show the logits of these comma-separated `ids`")
 	asJSON := fs.Bool("json", false, "print JSON")
 	mf := addModelFlags(fs)
-	pos, err := parseInterleaved(fs, args)
+	pos, err := parseInterleavedFlags(fs, args)
 	if err != nil {
 		return usageError{err.Error()}
 	}
@@ -127,22 +127,6 @@ func parseIDs(s string) ([]int, error) {
 		ids = append(ids, id)
 	}
 	return ids, nil
-}
-
-// parseInterleaved parses flags that may come before or after positional
-// arguments, returning the positional ones.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }
 
 // modelFlags are the flags every model command shares.

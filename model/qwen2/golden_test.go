@@ -198,3 +198,40 @@ func checkGreedy(t *testing.T, s *qwen2.Session, want []int, steps []struct {
 		}
 	}
 }
+
+// TestGolden_Q8_0Informational loads llama.cpp's Q8_0 file (dequantized on
+// the fly here, while llama.cpp also quantizes activations) and logs how
+// far its last-position logits are from llama.cpp's Q8_0 results. The
+// README marks these as information, not a pass/fail bar.
+func TestGolden_Q8_0Informational(t *testing.T) {
+	dir := filepath.Join(goldenDir(t), "qwen2-tiny")
+	exp := loadExpected(t, dir)
+	ck, err := weights.Open(filepath.Join(dir, "model-q8_0.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ck.Close()
+	be := cpu.New(0)
+	defer be.Close()
+	m, err := qwen2.Load(ck, be)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range exp.Prompts {
+		s, err := m.Open(model.SessionOptions{MaxSeq: len(p.IDs)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last, err := s.Forward(context.Background(), p.IDs, false)
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var worst float64
+		for _, e := range p.OtherGGUFTypes["Q8_0"].LastTop20 {
+			worst = max(worst, math.Abs(float64(last[int(e[0])])-e[1]))
+		}
+		t.Logf("%s: Q8_0 last_top20 max |Δ| vs llama.cpp Q8_0 = %.3g (argmax %d, llama.cpp %d)",
+			p.Name, worst, model.Argmax(last), int(p.OtherGGUFTypes["Q8_0"].LastTop20[0][0]))
+	}
+}

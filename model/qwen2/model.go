@@ -86,9 +86,9 @@ func Load(ck *weights.Checkpoint, be kernels.Backend) (*Model, error) {
 func (m *Model) checkBiases() error {
 	var errs []error
 	for i, l := range m.Layers {
-		for name, p := range map[string]*nn.Linear{"q_proj": l.Attn.Q, "k_proj": l.Attn.K, "v_proj": l.Attn.V} {
+		for j, p := range []*nn.Linear{l.Attn.Q, l.Attn.K, l.Attn.V} {
 			if p.Bias == nil {
-				errs = append(errs, fmt.Errorf("missing model.layers.%d.self_attn.%s.bias", i, name))
+				errs = append(errs, fmt.Errorf("missing model.layers.%d.self_attn.%s_proj.bias", i, "qkv"[j:j+1]))
 			}
 		}
 	}
@@ -130,19 +130,26 @@ func (m *Model) MaxContext() int { return m.Config.MaxContext() }
 // Backend is the backend the weights live on.
 func (m *Model) Backend() kernels.Backend { return m.be }
 
-// Forward runs one block over T rows: pre-norm attention then pre-norm
-// MLP, each added to the residual x in place.
+// LayerScratch holds a block's intermediates for up to chunk rows.
+type LayerScratch struct {
+	H    kernels.Tensor // (chunk, hidden)
+	Attn nn.AttnScratch
+	MLP  nn.MLPScratch
+}
+
+// Forward runs one block over T rows at cache rows start…: pre-norm
+// attention then pre-norm MLP, each added to the residual x in place.
 // x: (T, hidden) → x: (T, hidden)
-func (l *Layer) Forward(be kernels.Backend, x, pos kernels.Tensor, kv nn.KV, start int, s *scratch) error {
+func (l *Layer) Forward(be kernels.Backend, x, pos kernels.Tensor, kv nn.KV, start int, s LayerScratch) error {
 	T := x.Shape()[0]
-	h, err := be.Rows(s.h, 0, T)
+	h, err := be.Rows(s.H, 0, T)
 	if err != nil {
 		return err
 	}
 	if err := l.InputNorm.Forward(be, h, x); err != nil { // (T, hidden)
 		return err
 	}
-	if err := l.Attn.Forward(be, h, h, pos, kv, start, s.attn); err != nil { // (T, hidden)
+	if err := l.Attn.Forward(be, h, h, pos, kv, start, s.Attn); err != nil { // (T, hidden)
 		return err
 	}
 	if err := be.Add(x, x, h); err != nil { // residual
@@ -151,7 +158,7 @@ func (l *Layer) Forward(be kernels.Backend, x, pos kernels.Tensor, kv nn.KV, sta
 	if err := l.PostNorm.Forward(be, h, x); err != nil { // (T, hidden)
 		return err
 	}
-	if err := l.MLP.Forward(be, h, h, s.mlp); err != nil { // (T, hidden)
+	if err := l.MLP.Forward(be, h, h, s.MLP); err != nil { // (T, hidden)
 		return err
 	}
 	return be.Add(x, x, h) // residual

@@ -17,12 +17,11 @@ const logitRows = 16
 
 // scratch holds one session's activations, sized for a chunk of rows.
 type scratch struct {
-	x, h    kernels.Tensor // (chunk, hidden): residual stream, block output
+	x, h    kernels.Tensor // (chunk, hidden): residual stream, final norm output
 	ids     kernels.Tensor // (chunk) I32
 	pos     kernels.Tensor // (chunk) I32
 	logits  kernels.Tensor // (logitRows, vocab)
-	attn    nn.AttnScratch
-	mlp     nn.MLPScratch
+	layer   LayerScratch
 	all     []kernels.Tensor
 	hostI32 []byte
 }
@@ -92,8 +91,11 @@ func (s *Session) alloc() error {
 	s.s.x, s.s.h = mk(kernels.F32, s.chunk, c.HiddenSize), mk(kernels.F32, s.chunk, c.HiddenSize)
 	s.s.ids, s.s.pos = mk(kernels.I32, s.chunk), mk(kernels.I32, s.chunk)
 	s.s.logits = mk(kernels.F32, min(logitRows, s.chunk), c.VocabSize)
-	s.s.attn = nn.AttnScratch{Q: mk(kernels.F32, s.chunk, q), O: mk(kernels.F32, s.chunk, q)}
-	s.s.mlp = nn.MLPScratch{Gate: mk(kernels.F32, s.chunk, c.IntermediateSize), Up: mk(kernels.F32, s.chunk, c.IntermediateSize)}
+	s.s.layer = LayerScratch{
+		H:    mk(kernels.F32, s.chunk, c.HiddenSize),
+		Attn: nn.AttnScratch{Q: mk(kernels.F32, s.chunk, q), O: mk(kernels.F32, s.chunk, q)},
+		MLP:  nn.MLPScratch{Gate: mk(kernels.F32, s.chunk, c.IntermediateSize), Up: mk(kernels.F32, s.chunk, c.IntermediateSize)},
+	}
 	return err
 }
 
@@ -172,7 +174,7 @@ func (s *Session) forwardChunk(ctx context.Context, ids []int) error {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("qwen2: forward: %w", err)
 		}
-		if err := l.Forward(be, x, posT, s.cache.Layers[i], s.n, &s.s); err != nil { // x (T, hidden) → x
+		if err := l.Forward(be, x, posT, s.cache.Layers[i], s.n, s.s.layer); err != nil { // x (T, hidden) → x
 			return fmt.Errorf("qwen2: layer %d: %w", i, err)
 		}
 	}
