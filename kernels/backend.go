@@ -44,7 +44,9 @@ type Backend interface {
 	Sync() error
 
 	// MatMul: x (T, in) f32 × w (out, in) → dst (T, out) f32, plus bias
-	// (out) when bias is not nil.
+	// (out) when bias is not nil. A weight with more than two dims
+	// (out, d1, d2, …) is read as (out, d1·d2·…): a Conv3d kernel whose
+	// stride equals its size is a MatMul over flattened patches.
 	MatMul(dst, x, w, bias Tensor) error
 	// Embedding gathers rows of table (vocab, dim) at ids (T) I32 → dst (T, dim) f32.
 	Embedding(dst, table, ids Tensor) error
@@ -60,6 +62,9 @@ type Backend interface {
 	Attention(dst, q, k, v Tensor, p AttentionParams) error
 	// SwiGLU: dst = silu(gate) * up, elementwise. dst may alias gate or up.
 	SwiGLU(dst, gate, up Tensor) error
+	// GELU: dst = x·Φ(x) = x/2·(1 + erf(x/√2)), the exact (not tanh)
+	// form, elementwise. dst may alias x.
+	GELU(dst, x Tensor) error
 	// Add: dst = a + b, elementwise. dst may alias a or b.
 	Add(dst, a, b Tensor) error
 	// Softmax: row-wise softmax of x into dst. dst may alias x.
@@ -85,6 +90,11 @@ type RoPEParams struct {
 	// Sections is M-RoPE's mrope_section: frequency pairs per position
 	// axis, summing to Dim/2. Nil means one position axis.
 	Sections []int
+	// SectionFreqs gives each section its own frequency ladder: pair j of
+	// a section of n pairs turns by pos·theta^(-j/n) instead of the
+	// global pos·theta^(-2i/dim). This is Qwen2-VL's vision rotary
+	// (sections [D/4, D/4] over the patch's (row, col)). Needs Sections.
+	SectionFreqs bool
 }
 
 // RotDim is the number of rotated values per head.
@@ -119,6 +129,8 @@ func (p RoPEParams) Validate(cols int) error {
 		if sum != d/2 {
 			return fmt.Errorf("kernels: rope: sections %v sum to %d, want %d", p.Sections, sum, d/2)
 		}
+	} else if p.SectionFreqs {
+		return fmt.Errorf("kernels: rope: section frequencies without sections")
 	}
 	return nil
 }

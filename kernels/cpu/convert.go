@@ -118,14 +118,15 @@ func weightDTypes() []kernels.DType {
 	return []kernels.DType{kernels.F32, kernels.F16, kernels.BF16, kernels.Q8_0}
 }
 
-// checkWeight validates a (rows, in) weight matrix.
+// checkWeight validates a (rows, in) weight matrix; trailing dims of an
+// N-D weight (rows, d1, d2, …) are flattened: d1·d2·… = in.
 func checkWeight(what string, w *tensor, in int) error {
 	switch w.dt {
 	case kernels.F32, kernels.F16, kernels.BF16, kernels.Q8_0:
 	default:
 		return errorf(what, "weight dtype %s: %w", w.dt, kernels.ErrNotImplemented)
 	}
-	if len(w.shape) != 2 || w.shape[1] != in {
+	if len(w.shape) < 2 || w.cols() != in {
 		return errorf(what, "weight %s%v, want (rows, %d)", w.dt, w.shape, in)
 	}
 	return nil

@@ -113,6 +113,26 @@ func (b *Backend) SwiGLU(dst, gate, up kernels.Tensor) error {
 	return nil
 }
 
+// GELU: dst = x/2·(1 + erf(x/√2)) (exact form); dst may alias x.
+func (b *Backend) GELU(dst, x kernels.Tensor) error {
+	ds, xs, _, err := b.elementwise("gelu", dst, x, x)
+	if err != nil {
+		return err
+	}
+	if b.reference {
+		geluGeneric(ds, xs)
+		return nil
+	}
+	b.pool.run(len(ds), b.pool.grainForWork(len(ds), 8, 64, 1), func(lo, hi int) {
+		d, s := ds[lo:hi], xs[lo:hi]
+		for i := range d {
+			v := float64(s[i])
+			d[i] = float32(0.5 * v * (1 + math.Erf(v*math.Sqrt2/2)))
+		}
+	})
+	return nil
+}
+
 // Add: dst = a + b; dst may alias a or b.
 func (b *Backend) Add(dst, x, y kernels.Tensor) error {
 	ds, xs, ys, err := b.elementwise("add", dst, x, y)

@@ -39,6 +39,15 @@ func swigluGeneric(dst, gate, up []float32) {
 	}
 }
 
+// geluGeneric is GELU's oracle: x·Φ(x) with Φ from the complementary
+// error function (a different route to the same value).
+func geluGeneric(dst, x []float32) {
+	for i := range dst {
+		v := float64(x[i])
+		dst[i] = float32(v * 0.5 * math.Erfc(-v/math.Sqrt2))
+	}
+}
+
 func addGeneric(dst, a, b []float32) {
 	for i := range dst {
 		dst[i] = a[i] + b[i]

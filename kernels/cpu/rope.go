@@ -65,8 +65,11 @@ func ropeTables(p kernels.RoPEParams) (inv []float64, axis []int) {
 	}
 	i := 0
 	for a, s := range p.Sections {
-		for range s {
+		for j := range s {
 			axis[i] = a
+			if p.SectionFreqs {
+				inv[i] = math.Pow(p.Theta, -float64(j)/float64(s))
+			}
 			i++
 		}
 	}
@@ -94,14 +97,18 @@ func ropeGeneric(x []float32, pos []int32, T int, p kernels.RoPEParams) {
 			base := t*cols + h*p.HeadDim
 			for i := range d / 2 {
 				axis, acc := 0, 0
+				expo := float64(2*i) / float64(d)
 				for a, s := range p.Sections {
 					if i < acc+s {
 						axis = a
+						if p.SectionFreqs {
+							expo = float64(i-acc) / float64(s)
+						}
 						break
 					}
 					acc += s
 				}
-				ang := float64(pos[axis*T+t]) / math.Pow(p.Theta, float64(2*i)/float64(d))
+				ang := float64(pos[axis*T+t]) / math.Pow(p.Theta, expo)
 				c, s := math.Cos(ang), math.Sin(ang)
 				a, b := float64(x[base+i]), float64(x[base+i+d/2])
 				x[base+i] = float32(a*c - b*s)

@@ -180,6 +180,9 @@ func rowsView(t *tensor, start, n int) (*tensor, error) {
 	v := *t
 	v.view = true
 	v.vec = nil
+	if t.vec != nil { // a 1-D half tensor (bias): rows are single values
+		v.vec = t.vec[start : start+n : start+n]
+	}
 	v.shape = append(kernels.Shape{n}, t.shape[1:]...)
 	lo, hi := start*per, (start+n)*per
 	switch t.dt {

@@ -227,6 +227,36 @@ func testMatMul(p *pair) {
 			}
 		}
 	}
+	testMatMulShapes(p)
+}
+
+// testMatMulShapes covers an N-D weight (a Conv3d kernel read as
+// (out, in)) and row views of a weight and of a half-precision bias
+// (one projection of a fused qkv).
+func testMatMulShapes(p *pair) {
+	x := p.random(kernels.F32, kernels.Shape{5, 3 * 2 * 4 * 4}, 1)
+	w := p.random(kernels.BF16, kernels.Shape{6, 3, 2, 4, 4}, 0.5)
+	dst := p.alloc(kernels.Shape{5, 6})
+	p.run("matmul 5-D weight", func(be kernels.Backend, pick func(both) kernels.Tensor) error {
+		return be.MatMul(pick(dst), pick(x), pick(w), nil)
+	})
+	p.check("matmul 5-D weight", dst, 1e-10)
+	x2 := p.random(kernels.F32, kernels.Shape{4, 32}, 1)
+	qkv := p.random(kernels.BF16, kernels.Shape{3 * 8, 32}, 0.5)
+	bias := p.random(kernels.BF16, kernels.Shape{3 * 8}, 1)
+	dst2 := p.alloc(kernels.Shape{4, 8})
+	p.run("matmul row views", func(be kernels.Backend, pick func(both) kernels.Tensor) error {
+		wk, err := be.Rows(pick(qkv), 8, 8)
+		if err != nil {
+			return err
+		}
+		bk, err := be.Rows(pick(bias), 8, 8)
+		if err != nil {
+			return err
+		}
+		return be.MatMul(pick(dst2), pick(x2), wk, bk)
+	})
+	p.check("matmul row views", dst2, 1e-10)
 }
 
 func testEmbedding(p *pair) {
@@ -275,6 +305,8 @@ func testRoPE(p *pair) {
 		{5, kernels.RoPEParams{Heads: 1, HeadDim: 128, Theta: 1e6}, []int{0, 31, 1000, 32767, 5}},
 		{2, kernels.RoPEParams{Heads: 4, HeadDim: 16, Theta: 1e6, Sections: []int{2, 3, 3}}, []int{4, 9, 4, 5, 4, 7}},
 		{64, kernels.RoPEParams{Heads: 14, HeadDim: 64, Theta: 1e6}, seq(64)}, // parallel
+		// Qwen2-VL vision rotary: (row, col) with a frequency ladder per section.
+		{3, kernels.RoPEParams{Heads: 2, HeadDim: 16, Theta: 1e4, Sections: []int{4, 4}, SectionFreqs: true}, []int{0, 5, 35, 1, 2, 17}},
 	}
 	if !p.be.Capabilities().MRoPE {
 		cases = cases[:3]
@@ -334,6 +366,11 @@ func testElementwise(p *pair) {
 			return be.SwiGLU(pick(g), pick(g), pick(b)) // in place
 		})
 		p.check(name("swiglu in place %v", s), g, 1e-10)
+		e := p.copyOf(a)
+		p.run("gelu", func(be kernels.Backend, pick func(both) kernels.Tensor) error {
+			return be.GELU(pick(e), pick(e)) // in place
+		})
+		p.check(name("gelu in place %v", s), e, 1e-10)
 	}
 }
 
