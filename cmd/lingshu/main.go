@@ -42,6 +42,8 @@ func commands() []command {
 			"generate text", runGenerate},
 		{"dev random-model", "dev random-model --shape NAME --out DIR [--seed S] [--tokenizer-from DIR|none]",
 			"write a random checkpoint in exact Hugging Face layout (tests, benchmarks)", runDevRandomModel},
+		{"eval metrics", "eval metrics --pairs FILE.jsonl [--json]",
+			"BLEU-1..4, ROUGE-L, METEOR, CIDEr of generated texts against references (MedEvalKit report metrics)", runEvalMetrics},
 		{"version", "version", "print the version", runVersion},
 	}
 }
