@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/lingshu-edge/lingshu/daemon/api"
 	"github.com/lingshu-edge/lingshu/daemon/store"
@@ -48,6 +49,7 @@ type Daemon struct {
 	dicomLn net.Listener
 	http    *api.Server
 	httpLn  net.Listener
+	metrics *daemonMetrics
 
 	wg       sync.WaitGroup
 	mu       sync.Mutex
@@ -61,7 +63,7 @@ func New(cfg Config, opts Options) (*Daemon, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, log: opts.Logger, console: opts.Console, env: opts.LookupEnv}
+	d := &Daemon{cfg: cfg, log: opts.Logger, console: opts.Console, env: opts.LookupEnv, metrics: newDaemonMetrics(time.Now)}
 	if d.log == nil {
 		d.log = slog.Default()
 	}
@@ -93,7 +95,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		DuplicatePolicy: d.cfg.Store.DuplicatePolicy,
 		MinFreeBytes:    d.cfg.Store.MinFreeMB << 20,
 		SessionTTL:      d.cfg.HTTP.SessionTTL.Duration,
-		Logger:          d.log.With("component", "store"),
+		Logger:          d.log,
 	})
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
@@ -151,7 +153,7 @@ func (d *Daemon) startDICOM() error {
 		// ingest writes the dataset before Store returns and keeps no
 		// reference to it, so each association can reuse its buffer.
 		ReuseDatasetBuffers: true,
-	}, &ingest{store: d.store, log: d.log.With("component", "ingest")})
+	}, &ingest{store: d.store, log: d.log.With("component", "ingest"), metrics: d.metrics})
 	if err != nil {
 		return fmt.Errorf("daemon: dicom server: %w", err)
 	}
@@ -171,7 +173,9 @@ func (d *Daemon) startDICOM() error {
 }
 
 func (d *Daemon) startHTTP() error {
-	srv := api.New(api.Config{Version: buildinfo.Version()}, d.store, d.log.With("component", "api"))
+	reg := api.NewRegistry(d.log.With("component", "metrics"))
+	d.registerMetrics(reg)
+	srv := api.New(api.Config{Version: buildinfo.Version(), Metrics: reg}, d.store, d.log.With("component", "api"))
 	ln, err := net.Listen("tcp", d.cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("daemon: listen http %s: %w", d.cfg.HTTP.Addr, err)
@@ -215,6 +219,9 @@ func (d *Daemon) stop(ctx context.Context) error {
 		if err := d.http.App().ShutdownWithContext(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("daemon: stop http: %w", err))
 		}
+		// A Stop right after Start can run before fiber has taken the
+		// listener over; closing it ourselves ends Listener() either way.
+		d.httpLn.Close()
 	}
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); close(done) }()

@@ -16,28 +16,33 @@ import (
 // ingest turns each C-STORE into a durable, indexed instance. Its answer is
 // the C-STORE status: success only once the store has committed.
 type ingest struct {
-	store *store.Store
-	log   *slog.Logger
+	store   *store.Store
+	log     *slog.Logger
+	metrics *daemonMetrics
 }
 
 // Store implements dicomnet.StoreHandler.
 func (in *ingest) Store(ctx context.Context, req *dicomnet.StoreRequest) dicomnet.Status {
 	sum, err := dicom.ParseSummary(req.Dataset, req.TransferSyntaxUID)
 	if err != nil {
+		in.metrics.refused(refuseUnparseable)
 		in.log.Warn("refused unparseable dataset", "sop_instance_uid", req.SOPInstanceUID, "calling_ae", req.CallingAE, "err", err)
 		return dicomnet.Status{Code: dicomnet.StatusCannotUnderstand, Comment: truncateComment(err.Error())}
 	}
 	// The summary stops before Pixel Data; a full structural parse catches
 	// a dataset cut short or corrupt further on, before anything is written.
 	if _, err := dicom.ParseDataset(req.Dataset, req.TransferSyntaxUID); err != nil {
+		in.metrics.refused(refuseMalformed)
 		in.log.Warn("refused malformed dataset", "sop_instance_uid", req.SOPInstanceUID, "calling_ae", req.CallingAE, "err", err)
 		return dicomnet.Status{Code: dicomnet.StatusCannotUnderstand, Comment: truncateComment(err.Error())}
 	}
 	if st, bad := checkIdentity(req, sum); bad {
+		in.metrics.refused(refuseIdentityMismatch)
 		in.log.Warn("refused dataset that contradicts its command", "sop_instance_uid", req.SOPInstanceUID,
 			"calling_ae", req.CallingAE, "reason", st.Comment)
 		return st
 	}
+	start := time.Now()
 	res, err := in.store.PutInstance(ctx, store.Incoming{
 		Meta: dicom.FileMeta{
 			MediaStorageSOPClassUID:      req.SOPClassUID,
@@ -51,13 +56,16 @@ func (in *ingest) Store(ctx context.Context, req *dicomnet.StoreRequest) dicomne
 		Summary:    sum,
 		SenderAE:   req.CallingAE,
 		RemoteAddr: req.RemoteAddr,
-		ReceivedAt: time.Now(),
+		ReceivedAt: start,
 	})
+	in.metrics.observePut(time.Since(start), res, err)
 	switch {
 	case errors.Is(err, store.ErrOutOfResources):
+		in.metrics.refused(refuseLowDisk)
 		in.log.Error("refused instance: low disk space", "sop_instance_uid", req.SOPInstanceUID, "err", err)
 		return dicomnet.Status{Code: dicomnet.StatusOutOfResources, Comment: "out of resources: low disk space"}
 	case errors.Is(err, store.ErrInvalidInstance):
+		in.metrics.refused(refuseInvalid)
 		in.log.Warn("refused invalid instance", "sop_instance_uid", req.SOPInstanceUID, "err", err)
 		// The comment has 64 characters: keep the reason, not the UID prefix.
 		msg := err.Error()
@@ -66,6 +74,7 @@ func (in *ingest) Store(ctx context.Context, req *dicomnet.StoreRequest) dicomne
 		}
 		return dicomnet.Status{Code: dicomnet.StatusCannotUnderstand, Comment: truncateComment(msg)}
 	case err != nil:
+		in.metrics.refused(refuseStoreError)
 		in.log.Error("store instance failed", "sop_instance_uid", req.SOPInstanceUID, "err", err)
 		return dicomnet.Status{Code: dicomnet.StatusOutOfResources, Comment: "cannot store instance"}
 	}

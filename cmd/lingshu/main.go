@@ -44,6 +44,8 @@ func commands() []command {
 			"write a random checkpoint in exact Hugging Face layout (tests, benchmarks)", runDevRandomModel},
 		{"eval metrics", "eval metrics --pairs FILE.jsonl [--json]",
 			"BLEU-1..4, ROUGE-L, METEOR, CIDEr of generated texts against references (MedEvalKit report metrics)", runEvalMetrics},
+		{"service", serviceUsage, "install, control or run the OS service (systemd unit, Windows service)", runService},
+		{"doctor", doctorUsage, "check this host and the configuration: ok/warn/fail with a fix each", runDoctor},
 		{"version", "version", "print the version", runVersion},
 	}
 }

@@ -9,7 +9,9 @@
 // Files: api.go (Server, routes), errors.go (error handler), auth.go
 // (authentication, roles, login limiter), audit.go (audit middleware),
 // browse.go (studies, series, instances), instance.go (DICOM JSON, file,
-// rendered), admin.go (users, audit log), health.go.
+// rendered), admin.go (users, audit log), health.go, metrics.go and
+// histogram.go (the Prometheus registry), httpmetrics.go (GET /metrics,
+// request counting).
 package api
 
 import (
@@ -36,8 +38,11 @@ type Config struct {
 	MaxConcurrentRenders int
 	// BodyLimit is the largest request body in bytes; 0 means 1 MiB.
 	BodyLimit int
-	// Now is the clock (uptime, limiter); nil means time.Now.
+	// Now is the clock (uptime, limiter, request durations); nil means time.Now.
 	Now func() time.Time
+	// Metrics is the registry served at GET /metrics; the API adds its
+	// "http" collector to it. nil means a registry of the API's own.
+	Metrics *Registry
 }
 
 // Server holds the fiber app and its dependencies.
@@ -49,13 +54,18 @@ type Server struct {
 	started time.Time
 	limiter *loginLimiter
 	renders chan struct{}
+	reg     *Registry
+	httpm   *httpMetrics
 }
 
-// Public routes: the only ones served without a session.
+// Public routes: the only ones served without a session. None shows
+// patient data (see metricsPath for why /metrics is here).
 var publicRoutes = map[string]bool{
 	fiber.MethodGet + " /api/v1/health":      true,
 	fiber.MethodHead + " /api/v1/health":     true,
 	fiber.MethodPost + " /api/v1/auth/login": true,
+	fiber.MethodGet + " " + metricsPath:      true,
+	fiber.MethodHead + " " + metricsPath:     true,
 }
 
 // New builds the API over st. log nil means slog.Default().
@@ -88,6 +98,11 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		started: cfg.Now(),
 		limiter: newLoginLimiter(cfg.LoginMaxFailures, cfg.LoginWindow),
 		renders: make(chan struct{}, cfg.MaxConcurrentRenders),
+		reg:     cfg.Metrics,
+		httpm:   newHTTPMetrics(),
+	}
+	if s.reg == nil {
+		s.reg = NewRegistry(s.log)
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "lingshu",
@@ -100,6 +115,8 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 		IdleTimeout:           2 * time.Minute,
 	})
 	s.routes()
+	s.httpm.indexRoutes(s.app)
+	s.reg.Register("http", s.httpm.collect)
 	return s
 }
 
@@ -108,8 +125,9 @@ func (s *Server) App() *fiber.App { return s.app }
 
 func (s *Server) routes() {
 	a := s.app
-	a.Use(s.secureHeaders, s.authenticate)
+	a.Use(s.observe, s.secureHeaders, s.authenticate)
 
+	a.Get(metricsPath, s.metrics)
 	a.Get("/api/v1/health", s.health)
 	a.Post("/api/v1/auth/login", s.login)
 	a.Post("/api/v1/auth/logout", s.logout)
