@@ -16,8 +16,11 @@ type committer struct {
 	mu    sync.Mutex
 	cond  *sync.Cond
 	queue []*commitReq
-	stop  bool
-	done  chan struct{}
+	// settled are inflight markers (keys of bInflight) to delete in the
+	// next transaction: the instances they mark are acknowledged.
+	settled [][]byte
+	stop    bool
+	done    chan struct{}
 }
 
 type commitReq struct {
@@ -51,6 +54,14 @@ func (c *committer) do(fn func(*bolt.Tx) error) error {
 	return req.err
 }
 
+// settle queues the deletion of sop's inflight marker; a later commit
+// carries it out (a marker left by a crash is checked by the next Open).
+func (c *committer) settle(sop string) {
+	c.mu.Lock()
+	c.settled = append(c.settled, []byte(sop))
+	c.mu.Unlock()
+}
+
 // close commits what is queued, then stops the loop.
 func (c *committer) close() {
 	c.mu.Lock()
@@ -67,25 +78,32 @@ func (c *committer) loop() {
 		for len(c.queue) == 0 && !c.stop {
 			c.cond.Wait()
 		}
-		batch := c.queue
-		c.queue = nil
+		batch, settled := c.queue, c.settled
+		c.queue, c.settled = nil, nil
 		stop := c.stop
 		c.mu.Unlock()
 		if len(batch) > 0 {
-			c.run(batch)
+			c.run(batch, settled)
 		}
 		if stop && len(batch) == 0 {
+			if len(settled) > 0 {
+				c.db.Update(func(tx *bolt.Tx) error { return deleteKeys(tx, bInflight, settled) })
+			}
 			return
 		}
 	}
 }
 
-// run commits batch; an update that fails gets its error and the others
-// are committed again without it.
-func (c *committer) run(batch []*commitReq) {
+// run commits batch, and the deletion of the settled markers with it; an
+// update that fails gets its error and the others are committed again
+// without it.
+func (c *committer) run(batch []*commitReq, settled [][]byte) {
 	for len(batch) > 0 {
 		failed := -1
 		err := c.db.Update(func(tx *bolt.Tx) error {
+			if err := deleteKeys(tx, bInflight, settled); err != nil {
+				return err
+			}
 			for i, r := range batch {
 				if err := r.fn(tx); err != nil {
 					failed = i
@@ -105,4 +123,18 @@ func (c *committer) run(batch []*commitReq) {
 		close(batch[failed].done)
 		batch = append(batch[:failed:failed], batch[failed+1:]...)
 	}
+}
+
+// deleteKeys deletes keys from bucket name.
+func deleteKeys(tx *bolt.Tx, name []byte, keys [][]byte) error {
+	b := tx.Bucket(name)
+	if b == nil || len(keys) == 0 {
+		return nil
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }

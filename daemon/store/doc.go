@@ -6,12 +6,19 @@
 // events live in <dir>/index.db (bbolt).
 //
 // Durability contract (see DESIGN.md): PutInstance writes the Part-10 file to
-// a temporary name in its final directory, fsyncs it, renames it into place,
-// fsyncs the directory and only then commits the index entry; it returns
-// only after that commit. A crash at any point leaves either no trace, an
-// orphaned temporary file (removed by the next Open), or a complete file that
-// is not yet indexed (indexed by the next Open, because the sender may never
-// resend it).
+// a temporary name in its final directory, fsyncs it, renames it into place
+// and fsyncs the directory, and commits the index entry; it returns only
+// after both the directory fsync and the commit. For a new SOP Instance UID
+// the commit runs concurrently with the file's write, fsync, rename and
+// directory fsync (a store then costs the longer of the two, not their sum),
+// and the entry is committed with a marker in the inflight bucket; a replace
+// commits only after the file is durable. A crash at any point leaves either
+// no trace, an orphaned temporary file (removed by the next Open), a complete
+// file that is not yet indexed (indexed by the next Open, because the sender
+// may never resend it), or an inflight-marked entry: the next Open keeps it
+// if its file is in place (a file is renamed only after its fsync, so it is
+// complete) and drops it if not (that instance was never acknowledged).
+// Markers of acknowledged instances are deleted by a later commit.
 //
 // Index layout (bbolt buckets, values JSON, keys UIDs):
 //
@@ -25,6 +32,7 @@
 //	ix_inst    series UID \x00 number \x00 SOP   (series → instances, ordered)
 //	pending    study UID → last update           (studies not yet stable)
 //	events     sequence  → Event                 (durable study events)
+//	inflight   SOP UID   → nil                   (new entries not yet known durable on disk)
 //	users, sessions, audit, meta
 package store
 

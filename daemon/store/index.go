@@ -316,3 +316,22 @@ func bytesTime(b []byte) time.Time {
 	}
 	return time.Unix(0, int64(binary.BigEndian.Uint64(b)))
 }
+
+// unindexInstance takes inst, which was indexed as a new instance, out of
+// the index again: its record, its place in its series and study
+// (deleting a series or study that becomes empty) and its inflight marker.
+// Study fields it filled in (patient name, dates) and study events it
+// caused are kept.
+func unindexInstance(tx *bolt.Tx, inst InstanceRecord) error {
+	if err := tx.Bucket(bInflight).Delete([]byte(inst.SOPInstanceUID)); err != nil {
+		return err
+	}
+	ib := tx.Bucket(bInstances)
+	if ib.Get([]byte(inst.SOPInstanceUID)) == nil {
+		return nil
+	}
+	if err := detachInstance(tx, inst); err != nil {
+		return err
+	}
+	return ib.Delete([]byte(inst.SOPInstanceUID))
+}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -130,54 +129,42 @@ func (s *Store) describe(in Incoming) (InstanceRecord, *dicom.Summary, error) {
 
 func (s *Store) putLocked(ctx context.Context, inst InstanceRecord, sum *dicom.Summary, in Incoming) (PutResult, error) {
 	final := filepath.Join(s.dir, filepath.FromSlash(inst.Path))
-	if s.opts.DuplicatePolicy == DuplicateKeep {
-		old, err := s.Instance(inst.SOPInstanceUID)
-		switch {
-		case err == nil:
-			if _, serr := os.Stat(old.Path); serr == nil {
-				return PutResult{Duplicate: true, Path: old.Path}, nil
-			}
-			s.log.Warn("duplicate of an instance whose file is missing; storing again", "sop_uid", inst.SOPInstanceUID)
-		case !errors.Is(err, ErrNotFound):
-			return PutResult{}, err
+	old, err := s.Instance(inst.SOPInstanceUID)
+	indexed := err == nil
+	switch {
+	case indexed && s.opts.DuplicatePolicy == DuplicateKeep:
+		if _, serr := os.Stat(old.Path); serr == nil {
+			return PutResult{Duplicate: true, Path: old.Path}, nil
 		}
+		s.log.Warn("duplicate of an instance whose file is missing; storing again", "sop_uid", inst.SOPInstanceUID)
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return PutResult{}, err
 	}
-	size := int64(len(in.Dataset)) + metaOverhead
+	in.Meta.MediaStorageSOPInstanceUID, in.Meta.MediaStorageSOPClassUID = inst.SOPInstanceUID, inst.SOPClassUID
+	hdr, err := dicom.EncodeMeta(in.Meta) // Meta completed by describe
+	if err != nil {
+		return PutResult{}, fmt.Errorf("write part 10: %w", err)
+	}
+	inst.Size = int64(len(hdr) + len(in.Dataset))
 	free, err := s.free(s.instDir)
 	if err != nil {
 		return PutResult{}, fmt.Errorf("check free space: %w", err)
 	}
-	if free < s.opts.MinFreeBytes+size {
+	if size := int64(len(in.Dataset)) + metaOverhead; free < s.opts.MinFreeBytes+size {
 		s.log.Warn("refusing instance: low disk space", "free_bytes", free, "min_free_bytes", s.opts.MinFreeBytes, "size", size)
 		return PutResult{}, ErrOutOfResources
 	}
 	if err := ctx.Err(); err != nil {
 		return PutResult{}, err
 	}
-	dir := filepath.Dir(final)
-	if err := s.ensureDir(dir); err != nil {
-		return PutResult{}, err
-	}
-	in.Meta.MediaStorageSOPInstanceUID, in.Meta.MediaStorageSOPClassUID = inst.SOPInstanceUID, inst.SOPClassUID
-	written, err := writeTemp(dir, final, in)
-	if err != nil {
-		return PutResult{}, err
-	}
-	inst.Size = written
-	if err := s.dirSync.sync(dir, fsyncDir); err != nil {
-		return PutResult{}, fmt.Errorf("fsync directory: %w", err)
-	}
-
 	var ap applied
-	err = s.commit.do(func(tx *bolt.Tx) error {
-		var err error
-		ap, err = indexInstance(tx, inst, sum, s.now())
-		return err
-	})
+	if indexed {
+		ap, err = s.putSerial(inst, sum, final, hdr, in.Dataset)
+	} else {
+		ap, err = s.putOverlapped(inst, sum, final, hdr, in.Dataset)
+	}
 	if err != nil {
-		// The file is complete; the next Open indexes it. The sender was
-		// told of the failure and may resend, which is harmless.
-		return PutResult{}, fmt.Errorf("index: %w", err)
+		return PutResult{}, err
 	}
 	if ap.oldPath != "" {
 		old := filepath.Join(s.dir, filepath.FromSlash(ap.oldPath))
@@ -192,12 +179,100 @@ func (s *Store) putLocked(ctx context.Context, inst InstanceRecord, sum *dicom.S
 	return PutResult{Stored: true, Duplicate: ap.replaced || ap.oldPath != "", Path: final}, nil
 }
 
-// writeTemp writes the Part-10 file to a temporary name in dir, fsyncs it
-// and renames it to final. It returns the file size.
-func writeTemp(dir, final string, in Incoming) (int64, error) {
+// putSerial stores an instance whose SOP Instance UID is already indexed
+// (a replace, or a resend of an instance whose file is missing): the file is made durable first and the index is committed
+// after, so a crash in between leaves the previous entry or a complete
+// file that the next Open indexes.
+func (s *Store) putSerial(inst InstanceRecord, sum *dicom.Summary, final string, hdr, dataset []byte) (applied, error) {
+	if err := s.writeDurable(final, hdr, dataset); err != nil {
+		return applied{}, err
+	}
+	var ap applied
+	err := s.commit.do(func(tx *bolt.Tx) error {
+		var err error
+		if ap, err = indexInstance(tx, inst, sum, s.now()); err != nil {
+			return err
+		}
+		return tx.Bucket(bInflight).Delete([]byte(inst.SOPInstanceUID))
+	})
+	if err != nil {
+		// The file is complete; the next Open indexes it. The sender was
+		// told of the failure and may resend, which is harmless.
+		return applied{}, fmt.Errorf("index: %w", err)
+	}
+	return ap, nil
+}
+
+// putOverlapped stores a new instance (its SOP Instance UID is not
+// indexed) with the index commit running concurrently with the file's
+// write, fsync, rename and directory fsync, so that a store costs the
+// longer of the two rather than their sum. The index entry is committed
+// together with a marker in the inflight bucket; the caller acknowledges
+// only after both sides are durable. A crash before that may leave an
+// entry whose file never landed: the next Open drops every marked entry
+// whose file is absent (that instance was never acknowledged) and keeps
+// those whose file is present (a file under its final name was fsynced
+// before the rename, so it is complete). Markers of acknowledged
+// instances are deleted lazily by a later commit.
+func (s *Store) putOverlapped(inst InstanceRecord, sum *dicom.Summary, final string, hdr, dataset []byte) (applied, error) {
+	type result struct {
+		ap  applied
+		err error
+	}
+	committed := make(chan result, 1)
+	go func() {
+		var r result
+		r.err = s.commit.do(func(tx *bolt.Tx) error {
+			var err error
+			if r.ap, err = indexInstance(tx, inst, sum, s.now()); err != nil {
+				return err
+			}
+			return tx.Bucket(bInflight).Put([]byte(inst.SOPInstanceUID), nil)
+		})
+		committed <- r
+	}()
+	ferr := s.writeDurable(final, hdr, dataset)
+	r := <-committed
+	switch {
+	case r.err != nil:
+		// As in putSerial: a complete file is indexed by the next Open.
+		return applied{}, fmt.Errorf("index: %w", r.err)
+	case ferr != nil:
+		// The entry points at a file that is not durably in place: take
+		// it out again. If that fails too, the marker makes the next Open
+		// drop it.
+		if err := s.commit.do(func(tx *bolt.Tx) error { return unindexInstance(tx, inst) }); err != nil {
+			s.log.Warn("remove index entry of a failed store", "sop_uid", inst.SOPInstanceUID, "err", err)
+		}
+		return applied{}, ferr
+	}
+	s.commit.settle(inst.SOPInstanceUID)
+	return r.ap, nil
+}
+
+// writeDurable writes the Part-10 file hdr+dataset at final through a
+// temporary name: its directory is made durable, the file written,
+// fsynced, renamed into place and the directory fsynced.
+func (s *Store) writeDurable(final string, hdr, dataset []byte) error {
+	dir := filepath.Dir(final)
+	if err := s.ensureDir(dir); err != nil {
+		return err
+	}
+	if err := writeTemp(dir, final, hdr, dataset); err != nil {
+		return err
+	}
+	if err := s.dirSync.sync(dir, fsyncDir); err != nil {
+		return fmt.Errorf("fsync directory: %w", err)
+	}
+	return nil
+}
+
+// writeTemp writes hdr and dataset to a temporary file in dir, flushes it
+// to disk (syncFile) and renames it to final.
+func writeTemp(dir, final string, hdr, dataset []byte) error {
 	f, err := os.CreateTemp(dir, tempPrefix+filepath.Base(final)+"-*")
 	if err != nil {
-		return 0, fmt.Errorf("create temp file: %w", err)
+		return fmt.Errorf("create temp file: %w", err)
 	}
 	tmp := f.Name()
 	ok := false
@@ -207,28 +282,23 @@ func writeTemp(dir, final string, in Incoming) (int64, error) {
 			os.Remove(tmp)
 		}
 	}()
-	bw := bufio.NewWriterSize(f, 64<<10)
-	if err := dicom.WritePart10(bw, in.Meta, in.Dataset); err != nil { // Meta completed by describe
-		return 0, fmt.Errorf("write part 10: %w", err)
+	if _, err := f.Write(hdr); err != nil {
+		return fmt.Errorf("write part 10 meta: %w", err)
 	}
-	if err := bw.Flush(); err != nil {
-		return 0, fmt.Errorf("write part 10: %w", err)
+	if _, err := f.Write(dataset); err != nil {
+		return fmt.Errorf("write part 10 dataset: %w", err)
 	}
-	st, err := f.Stat()
-	if err != nil {
-		return 0, fmt.Errorf("stat temp file: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return 0, fmt.Errorf("fsync temp file: %w", err)
+	if err := syncFile(f); err != nil {
+		return fmt.Errorf("fsync temp file: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return 0, fmt.Errorf("close temp file: %w", err)
+		return fmt.Errorf("close temp file: %w", err)
 	}
 	if err := renameDurable(tmp, final); err != nil {
-		return 0, fmt.Errorf("rename temp file: %w", err)
+		return fmt.Errorf("rename temp file: %w", err)
 	}
 	ok = true
-	return st.Size(), nil
+	return nil
 }
 
 // ensureDir creates dir and any missing parents below the data directory

@@ -15,11 +15,15 @@ import (
 	"github.com/lingshu-edge/lingshu/dicom"
 )
 
-// recover makes the disk and the index agree after a crash: temporary
+// recover makes the disk and the index agree after a crash: entries of
+// unacknowledged instances whose file never landed are dropped, temporary
 // files are removed, complete files without an index entry are indexed
 // (files are only renamed into place after an fsync, so a file under its
 // final name is complete), and index entries whose file is gone are logged.
 func (s *Store) recover() error {
+	if err := s.recoverInflight(); err != nil {
+		return err
+	}
 	var orphans []string
 	err := filepath.WalkDir(s.instDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -57,6 +61,63 @@ func (s *Store) recover() error {
 		}
 	}
 	return s.checkIndexedFiles()
+}
+
+// recoverInflight settles the entries PutInstance committed with an
+// inflight marker (see putOverlapped): an entry whose file is in place is
+// kept, since the file was fsynced before its rename; an entry whose file
+// is absent belongs to an instance that was never acknowledged (the crash
+// came before its rename or directory fsync completed) and is dropped.
+// The walk that follows removes its temporary file, if any.
+func (s *Store) recoverInflight() error {
+	var keep [][]byte
+	var drop []InstanceRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bInflight).ForEach(func(k, _ []byte) error {
+			var in InstanceRecord
+			missing, err := getJSON(tx.Bucket(bInstances), string(k), &in)
+			if err != nil {
+				return err
+			}
+			if missing {
+				keep = append(keep, append([]byte(nil), k...))
+				return nil
+			}
+			_, err = os.Stat(s.absPath(in.Path))
+			switch {
+			case err == nil:
+				keep = append(keep, append([]byte(nil), k...))
+			case errors.Is(err, fs.ErrNotExist):
+				drop = append(drop, in)
+			default:
+				return fmt.Errorf("check inflight instance %s: %w", in.SOPInstanceUID, err)
+			}
+			return nil
+		})
+	})
+	if err != nil || len(keep)+len(drop) == 0 {
+		return err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := deleteKeys(tx, bInflight, keep); err != nil {
+			return err
+		}
+		for _, in := range drop {
+			if err := unindexInstance(tx, in); err != nil {
+				return fmt.Errorf("drop inflight instance %s: %w", in.SOPInstanceUID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, in := range drop {
+		s.log.Warn("recovery: dropped the index entry of an unacknowledged instance whose file never landed",
+			"sop_uid", in.SOPInstanceUID, "path", in.Path)
+	}
+	s.recovery.Dropped = len(drop)
+	return nil
 }
 
 // indexedAt reports whether the file at rel, named after SOP UID sop (or

@@ -88,6 +88,10 @@ type RecoveryStats struct {
 	Indexed      int // complete files that were not indexed and now are
 	Quarantined  int // unreadable unindexed files moved to <dir>/quarantine
 	MissingFiles int // index entries whose file does not exist (kept, logged)
+	// Dropped counts index entries of instances that were never
+	// acknowledged (still marked inflight) and whose file is absent: a
+	// crash hit between their index commit and their file's rename.
+	Dropped int
 }
 
 // Open opens (creating if needed) the store rooted at dir: dir/instances
@@ -171,7 +175,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: recovery: %w", dir, err)
 	}
 	s.log.Info("store opened", "dir", abs, "recovery_ms", time.Since(start).Milliseconds(),
-		"temp_removed", s.recovery.TempRemoved, "indexed", s.recovery.Indexed,
+		"temp_removed", s.recovery.TempRemoved, "indexed", s.recovery.Indexed, "dropped", s.recovery.Dropped,
 		"quarantined", s.recovery.Quarantined, "missing_files", s.recovery.MissingFiles)
 	s.wg.Add(1)
 	go s.stableLoop()
@@ -211,7 +215,7 @@ func (s *Store) Close() error {
 
 var allBuckets = [][]byte{
 	bStudies, bSeries, bInstances, bIxPatient, bIxDate, bIxAccess, bIxSeries, bIxInst,
-	bPending, bEvents, bUsers, bSessions, bAudit, bMeta,
+	bPending, bEvents, bUsers, bSessions, bAudit, bMeta, bInflight,
 }
 
 var (
@@ -229,6 +233,7 @@ var (
 	bSessions  = []byte("sessions")
 	bAudit     = []byte("audit")
 	bMeta      = []byte("meta")
+	bInflight  = []byte("inflight")
 )
 
 func createBuckets(tx *bolt.Tx) error {
