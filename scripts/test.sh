@@ -16,6 +16,12 @@ command -v storescu  >/dev/null || need_pkgs+=(dcmtk)
 command -v Orthanc   >/dev/null || need_pkgs+=(orthanc)
 command -v dciodvfy  >/dev/null || need_pkgs+=(dicom3tools)
 [ -d /usr/lib/python3/dist-packages/pydicom/data/test_files ] || need_pkgs+=(python3-pydicom)
+command -v systemd-analyze >/dev/null || need_pkgs+=(systemd)
+command -v rpm       >/dev/null || need_pkgs+=(rpm)
+command -v wixl      >/dev/null || need_pkgs+=(wixl)
+command -v msiinfo   >/dev/null || need_pkgs+=(msitools)
+command -v osslsigncode >/dev/null || need_pkgs+=(osslsigncode)
+/usr/bin/python3 -c 'import nltk' 2>/dev/null || need_pkgs+=(python3-nltk)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
 	if [ "$(id -u)" -eq 0 ]; then
 		echo "== installing ${need_pkgs[*]}"
