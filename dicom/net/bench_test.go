@@ -5,13 +5,13 @@ package net
 import (
 	"context"
 	"fmt"
+	"github.com/lingshu-edge/lingshu/internal/cputime"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -87,9 +87,8 @@ func TestBenchVsStorescp(t *testing.T) {
 	n, size := envInt("DICOMNET_BENCH_N", 500), envInt("DICOMNET_BENCH_SIZE", 64)
 	files := writeTestFiles(t, n, size, size, "1.2.840.10008.1.2.1", false)
 	cpu := func() time.Duration {
-		var ru syscall.Rusage
-		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		d, _ := cputime.Process()
+		return d
 	}
 	send := func(addrHost, port string) time.Duration {
 		args := []string{"-aet", "BENCH", "-aec", "ANY", addrHost, port}

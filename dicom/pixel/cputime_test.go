@@ -2,16 +2,15 @@ package pixel
 
 import (
 	"bytes"
+	"github.com/lingshu-edge/lingshu/internal/cputime"
 	"os"
-	"syscall"
 	"testing"
 	"time"
 )
 
 func cpuNow() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	d, _ := cputime.Process()
+	return d
 }
 
 // TestCPUTime reports process CPU time per render, which stays meaningful on

@@ -2,8 +2,8 @@ package cpu
 
 import (
 	"fmt"
+	"github.com/lingshu-edge/lingshu/internal/cputime"
 	"math/rand/v2"
-	"syscall"
 	"testing"
 
 	"github.com/lingshu-edge/lingshu/kernels"
@@ -57,9 +57,6 @@ func benchMatMul(b *testing.B, dt kernels.DType, T, out, in int) {
 
 // cpuSeconds is the process's user+system CPU time.
 func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	d, _ := cputime.Process()
+	return d.Seconds()
 }

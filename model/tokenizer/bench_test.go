@@ -1,10 +1,10 @@
 package tokenizer
 
 import (
+	"github.com/lingshu-edge/lingshu/internal/cputime"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -114,11 +114,8 @@ func BenchmarkLoadDir(b *testing.B) {
 // cpuTime is the process's user+system CPU time: on a shared machine MB per
 // CPU-second is steadier than wall-clock MB/s.
 func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	d, _ := cputime.Process()
+	return d
 }
 
 func TestEncode_LongInputs(t *testing.T) {
