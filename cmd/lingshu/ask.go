@@ -66,12 +66,13 @@ func (l *imageList) String() string     { return strings.Join(*l, ",") }
 func (l *imageList) Set(s string) error { *l = append(*l, s); return nil }
 
 // timingsMS is `timings_ms` of `ask --json` and `report --json`, in
-// milliseconds. Prefill includes the vision tower (one engine call).
+// milliseconds.
 type timingsMS struct {
 	Load       float64  `json:"load"`
 	Hash       *float64 `json:"hash,omitempty"`
 	Render     float64  `json:"render"`
 	Preprocess float64  `json:"preprocess"`
+	Vision     float64  `json:"vision"`
 	Prefill    float64  `json:"prefill"`
 	Decode     float64  `json:"decode"`
 	Total      float64  `json:"total"`
@@ -250,7 +251,8 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // fillTimings copies res's stage times into tm and sets the total since start.
 func fillTimings(tm *timingsMS, res *vlm.Result, start time.Time) {
 	if res != nil {
-		tm.Preprocess, tm.Prefill, tm.Decode = ms(res.Timings.Preprocess), ms(res.Timings.Prefill), ms(res.Timings.Decode)
+		tm.Preprocess, tm.Vision = ms(res.Timings.Preprocess), ms(res.Timings.Vision)
+		tm.Prefill, tm.Decode = ms(res.Timings.Prefill), ms(res.Timings.Decode)
 	}
 	tm.Total = ms(time.Since(start))
 }
@@ -275,8 +277,8 @@ func printVLMStats(w io.Writer, tm timingsMS, res *vlm.Result) {
 	if tm.Hash != nil {
 		hash = fmt.Sprintf(" hash %.0f ms;", *tm.Hash)
 	}
-	fmt.Fprintf(w, "load %.0f ms;%s render %.1f ms; preprocess %.1f ms; prefill (vision + %d prompt tokens, %d of them image) %.1f ms (%.1f tok/s); decode %d tokens %.1f ms (%.1f tok/s); stop %s; total %.0f ms\n",
-		tm.Load, hash, tm.Render, tm.Preprocess, res.PromptTokens, res.ImageTokens, tm.Prefill, r.Prefill,
+	fmt.Fprintf(w, "load %.0f ms;%s render %.1f ms; preprocess %.1f ms; vision %.1f ms; prefill (%d prompt tokens, %d of them image) %.1f ms (%.1f tok/s); decode %d tokens %.1f ms (%.1f tok/s); stop %s; total %.0f ms\n",
+		tm.Load, hash, tm.Render, tm.Preprocess, tm.Vision, res.PromptTokens, res.ImageTokens, tm.Prefill, r.Prefill,
 		len(res.IDs), tm.Decode, r.Decode, res.Stop, tm.Total)
 }
 

@@ -86,23 +86,50 @@ func (s *Session) NextPosition() int { return s.next }
 // expanded (ExpandImagePads), its images in order, on an empty session,
 // and returns the last position's logits.
 func (s *Session) Prefill(ctx context.Context, ids []int, images []*Image) ([]float32, error) {
-	if s.n != 0 {
-		return nil, errors.New("qwen25vl: prefill: session is not empty")
+	emb, err := s.m.EncodeImages(images)
+	if err != nil {
+		return nil, err
 	}
+	defer s.m.FreeEmbeddings(emb)
 	grids := make([][3]int, len(images))
 	for i, im := range images {
 		grids[i] = im.Grid
 	}
+	return s.PrefillEmbeddings(ctx, ids, grids, emb)
+}
+
+// EncodeImages runs the vision tower over images and returns their merged
+// embeddings in order, or nil for no images; the caller releases them with
+// FreeEmbeddings.
+// Prefill is EncodeImages then PrefillEmbeddings; calling them apart lets a
+// caller time the tower on its own.
+// images → (Σ image tokens, text hidden)
+func (m *Model) EncodeImages(images []*Image) (kernels.Tensor, error) {
+	if len(images) == 0 {
+		return nil, nil
+	}
+	return m.Vision.Forward(images)
+}
+
+// FreeEmbeddings releases what EncodeImages returned (nil is a no-op).
+func (m *Model) FreeEmbeddings(emb kernels.Tensor) {
+	if emb != nil {
+		m.be.Free(emb)
+	}
+}
+
+// PrefillEmbeddings is Prefill with the vision tower already run: emb holds
+// EncodeImages' rows for images of the given grids (nil when there are none).
+func (s *Session) PrefillEmbeddings(ctx context.Context, ids []int, grids [][3]int, emb kernels.Tensor) ([]float32, error) {
+	if s.n != 0 {
+		return nil, errors.New("qwen25vl: prefill: session is not empty")
+	}
+	if (emb == nil) != (len(grids) == 0) {
+		return nil, errors.New("qwen25vl: prefill: image embeddings and grids disagree")
+	}
 	pos, delta, err := RopeIndex(ids, s.m.ImageTokenID, grids, s.m.Vision.Config.SpatialMergeSize)
 	if err != nil {
 		return nil, err
-	}
-	var emb kernels.Tensor // (Σ tokens, hidden)
-	if len(images) > 0 {
-		if emb, err = s.m.Vision.Forward(images); err != nil {
-			return nil, err
-		}
-		defer s.m.be.Free(emb)
 	}
 	lg, err := s.forward(ctx, ids, pos, emb)
 	if err != nil {

@@ -67,8 +67,8 @@ func TestBench_StageTimings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("ask: %d prompt tokens (%d image), %d generated; preprocess %v, prefill (vision + text) %v (%.1f tok/s), decode %v (%.2f tok/s)",
-		res.PromptTokens, res.ImageTokens, len(res.IDs), res.Timings.Preprocess, res.Timings.Prefill,
+	t.Logf("ask: %d prompt tokens (%d image), %d generated; preprocess %v, vision %v, prefill %v (%.1f tok/s), decode %v (%.2f tok/s)",
+		res.PromptTokens, res.ImageTokens, len(res.IDs), res.Timings.Preprocess, res.Timings.Vision, res.Timings.Prefill,
 		float64(res.PromptTokens)/res.Timings.Prefill.Seconds(), res.Timings.Decode, float64(len(res.IDs)-1)/res.Timings.Decode.Seconds())
 }
 

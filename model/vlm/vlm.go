@@ -102,10 +102,9 @@ type ImageInfo struct {
 // Timings are the wall times of Ask's stages.
 type Timings struct {
 	Preprocess time.Duration // resize, normalise, patchify
-	// Prefill is the vision tower and the prompt's pass through the
-	// decoder together (qwen25vl.Session.Prefill does both).
-	Prefill time.Duration
-	Decode  time.Duration // every decode step
+	Vision     time.Duration // the vision tower over every image
+	Prefill    time.Duration // the prompt's pass through the decoder
+	Decode     time.Duration // every decode step
 }
 
 // Result is what Ask produced.
@@ -212,8 +211,19 @@ func (m *Model) Ask(ctx context.Context, images []image.Image, question string, 
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("vlm: ask: %w", err)
 	}
+	tv := time.Now()
+	emb, err := m.Net.EncodeImages(pre)
+	res.Timings.Vision = time.Since(tv)
+	if err != nil {
+		return res, fmt.Errorf("vlm: ask: vision: %w", err)
+	}
+	defer m.Net.FreeEmbeddings(emb)
+	grids := make([][3]int, len(pre))
+	for i, im := range pre {
+		grids[i] = im.Grid
+	}
 	t1 := time.Now()
-	logits, err := s.Prefill(ctx, ids, pre)
+	logits, err := s.PrefillEmbeddings(ctx, ids, grids, emb)
 	res.Timings.Prefill = time.Since(t1)
 	if err != nil {
 		return res, fmt.Errorf("vlm: ask: prefill: %w", err)
