@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/lingshu-edge/lingshu/dicom"
+	"github.com/lingshu-edge/lingshu/internal/golden"
 )
 
 // vlGolden is what the ask and report tests read from qwen25vl-tiny/expected.json.
@@ -32,23 +33,13 @@ type vlGolden struct {
 	} `json:"prompts"`
 }
 
-// tinyVLDir is the golden qwen25vl-tiny folder ($LINGSHU_GOLDEN_DIR, default
-// ../shared/golden from the repo root), or the test is skipped.
+// tinyVLDir is the golden qwen25vl-tiny folder and its expected.json, or
+// the test is skipped.
 func tinyVLDir(t *testing.T) (string, *vlGolden) {
 	t.Helper()
-	dir := os.Getenv("LINGSHU_GOLDEN_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "golden")
-	}
-	dir = filepath.Join(dir, "qwen25vl-tiny")
-	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Skipf("golden qwen25vl-tiny not found (set LINGSHU_GOLDEN_DIR): %v", err)
-	}
+	dir := golden.Dir(t, "qwen25vl-tiny", "expected.json")
 	var g vlGolden
-	if err := json.Unmarshal(data, &g); err != nil {
-		t.Fatal(err)
-	}
+	golden.ReadJSON(t, filepath.Join(dir, "expected.json"), &g)
 	return dir, &g
 }
 

@@ -10,19 +10,13 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/lingshu-edge/lingshu/internal/golden"
 )
 
 // tinyModelDir is the golden qwen2-tiny folder, or the test is skipped.
 func tinyModelDir(t *testing.T) string {
-	dir := os.Getenv("LINGSHU_GOLDEN_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "golden")
-	}
-	dir = filepath.Join(dir, "qwen2-tiny")
-	if _, err := os.Stat(filepath.Join(dir, "expected.json")); err != nil {
-		t.Skipf("golden qwen2-tiny not found (set LINGSHU_GOLDEN_DIR): %v", err)
-	}
-	return dir
+	return golden.Dir(t, "qwen2-tiny", "expected.json")
 }
 
 // tinyPrompt returns prompt i of expected.json.

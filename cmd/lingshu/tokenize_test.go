@@ -4,25 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lingshu-edge/lingshu/internal/golden"
 )
 
-// tokenizeGoldenDir is $LINGSHU_GOLDEN_DIR/qwen2-tiny or, from this
-// package's directory, ../../../shared/golden/qwen2-tiny.
+// tokenizeGoldenDir is the golden qwen2-tiny folder, or the test is skipped.
 func tokenizeGoldenDir(t *testing.T) string {
 	t.Helper()
-	root := os.Getenv("LINGSHU_GOLDEN_DIR")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "shared", "golden")
-	}
-	dir := filepath.Join(root, "qwen2-tiny")
-	if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err != nil {
-		t.Skipf("golden data not found in %s (set LINGSHU_GOLDEN_DIR): %v", root, err)
-	}
-	return dir
+	return golden.Dir(t, "qwen2-tiny", "tokenizer.json")
 }
 
 func TestModelTokenize_GoldenIDs(t *testing.T) {

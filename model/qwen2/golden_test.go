@@ -9,6 +9,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/lingshu-edge/lingshu/internal/golden"
 	"github.com/lingshu-edge/lingshu/kernels/cpu"
 	"github.com/lingshu-edge/lingshu/model"
 	"github.com/lingshu-edge/lingshu/model/qwen2"
@@ -45,16 +46,9 @@ type goldenExpected struct {
 	} `json:"prompts"`
 }
 
-// goldenDir is $LINGSHU_GOLDEN_DIR or ../shared/golden from the repo root.
+// goldenDir is the golden root holding qwen2-tiny, or the test is skipped.
 func goldenDir(t *testing.T) string {
-	dir := os.Getenv("LINGSHU_GOLDEN_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "golden")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "qwen2-tiny", "expected.json")); err != nil {
-		t.Skipf("golden data not found (set LINGSHU_GOLDEN_DIR): %v", err)
-	}
-	return dir
+	return filepath.Dir(golden.Dir(t, "qwen2-tiny", "expected.json"))
 }
 
 func loadExpected(t *testing.T, dir string) *goldenExpected {

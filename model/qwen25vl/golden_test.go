@@ -3,7 +3,6 @@ package qwen25vl
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"image/png"
 	"math"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/lingshu-edge/lingshu/internal/golden"
 	"github.com/lingshu-edge/lingshu/kernels"
 	"github.com/lingshu-edge/lingshu/kernels/cpu"
 	"github.com/lingshu-edge/lingshu/model/weights"
@@ -51,31 +51,16 @@ type goldenVL struct {
 	Images []goldenImage `json:"images"`
 }
 
-// goldenVLDir is $LINGSHU_GOLDEN_DIR/qwen25vl-tiny (default: ../shared/golden
-// from the repo root); the test skips when it is absent.
+// goldenVLDir is the golden qwen25vl-tiny folder, or the test is skipped.
 func goldenVLDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("LINGSHU_GOLDEN_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "golden")
-	}
-	dir = filepath.Join(dir, "qwen25vl-tiny")
-	if _, err := os.Stat(filepath.Join(dir, "expected.json")); err != nil {
-		t.Skipf("qwen25vl-tiny golden data not found (set LINGSHU_GOLDEN_DIR): %v", err)
-	}
-	return dir
+	return golden.Dir(t, "qwen25vl-tiny", "expected.json")
 }
 
 // loadJSON decodes dir/expected.json into v.
 func loadJSON(t *testing.T, dir string, v any) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		t.Fatal(err)
-	}
+	golden.ReadJSON(t, filepath.Join(dir, "expected.json"), v)
 }
 
 func loadGoldenVL(t *testing.T, dir string) *goldenVL {

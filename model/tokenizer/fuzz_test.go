@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/lingshu-edge/lingshu/internal/golden"
 )
 
 // FuzzEncodeDecode: Encode never panics; for valid NFC UTF-8 (with or
@@ -60,10 +62,8 @@ func FuzzLoadTokenizerJSON(f *testing.F) {
 		f.Fatal(err1, err2)
 	}
 	f.Add(tj, tc)
-	if dir := os.Getenv("LINGSHU_GOLDEN_DIR"); dir != "" {
-		if b, err := os.ReadFile(filepath.Join(dir, "qwen2-tiny", "tokenizer_config.json")); err == nil {
-			f.Add([]byte(`{}`), b)
-		}
+	if b, err := os.ReadFile(filepath.Join(golden.Root(), "qwen2-tiny", "tokenizer_config.json")); err == nil {
+		f.Add([]byte(`{}`), b)
 	}
 	f.Fuzz(func(t *testing.T, tj, tc []byte) {
 		tok, err := LoadJSON(tj, tc, tc)

@@ -10,24 +10,14 @@ import (
 	"testing"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/lingshu-edge/lingshu/internal/golden"
 )
 
-// goldenDir is $LINGSHU_GOLDEN_DIR, else ../../../shared/golden from the
-// package directory (the test's working directory).
+// goldenDir is the golden root holding qwen2-tiny, or the test is skipped.
 func goldenDir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("LINGSHU_GOLDEN_DIR")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir = filepath.Join(wd, "..", "..", "..", "shared", "golden")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "qwen2-tiny", "tokenizer.json")); err != nil {
-		t.Skipf("golden data not found in %s (set LINGSHU_GOLDEN_DIR): %v", dir, err)
-	}
-	return dir
+	return filepath.Dir(golden.Dir(t, "qwen2-tiny", "tokenizer.json"))
 }
 
 var (

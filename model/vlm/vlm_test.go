@@ -2,7 +2,6 @@ package vlm
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"image"
 	"image/png"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lingshu-edge/lingshu/internal/golden"
 	"github.com/lingshu-edge/lingshu/kernels/cpu"
 	"github.com/lingshu-edge/lingshu/model/tokenizer"
 )
@@ -32,25 +32,14 @@ type goldenPrompt struct {
 	} `json:"greedy"`
 }
 
-// openTiny opens $LINGSHU_GOLDEN_DIR/qwen25vl-tiny (default ../shared/golden
-// from the repo root) on a 2-thread CPU backend, or skips.
+// openTiny opens the golden qwen25vl-tiny model on a 2-thread CPU backend, or skips.
 func openTiny(t *testing.T) (*Model, string, []goldenPrompt) {
 	t.Helper()
-	dir := os.Getenv("LINGSHU_GOLDEN_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "golden")
-	}
-	dir = filepath.Join(dir, "qwen25vl-tiny")
-	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Skipf("golden qwen25vl-tiny not found (set LINGSHU_GOLDEN_DIR): %v", err)
-	}
+	dir := golden.Dir(t, "qwen25vl-tiny", "expected.json")
 	var g struct {
 		Prompts []goldenPrompt `json:"prompts"`
 	}
-	if err := json.Unmarshal(data, &g); err != nil {
-		t.Fatal(err)
-	}
+	golden.ReadJSON(t, filepath.Join(dir, "expected.json"), &g)
 	be := cpu.New(2)
 	t.Cleanup(func() { be.Close() })
 	m, err := Open(dir, be)
