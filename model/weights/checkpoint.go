@@ -41,6 +41,10 @@ type Checkpoint struct {
 	Config     map[string]any    // ConfigJSON parsed, for inspection
 	Metadata   map[string]string // safetensors __metadata__ of every file, merged
 	GGUFMeta   map[string]any    // GGUF key/values (nil for safetensors); see gguf.go for value types
+	// PreprocessorJSON is a preprocessor_config.json synthesized from the
+	// clip metadata of a qwen2vl GGUF's mmproj companion (nil otherwise;
+	// a Hugging Face folder has the file itself).
+	PreprocessorJSON []byte
 
 	files   []*mappedFile
 	tensors map[string]TensorInfo

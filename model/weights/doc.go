@@ -16,4 +16,10 @@
 // tensor through an Uploader (any kernels backend). It fails loudly: one error
 // lists every missing, unused, misshapen or mistyped tensor. See Bind for the
 // tag grammar and how expected shapes are declared.
+//
+// ExportGGUF writes a checkpoint as GGUF v3 (Q8_0, F16, BF16 or F32
+// weights, metadata as llama.cpp's convert_hf_to_gguf.py writes it) by
+// streaming tensor by tensor through quant.Writer; a Qwen2.5-VL vision
+// tower goes into a companion mmproj file (MMProjPath), which Open loads
+// back with the main file. quant/doc.go documents the layout.
 package weights

@@ -75,7 +75,11 @@ type ggufFile struct {
 
 // openGGUF maps and parses a GGUF file and exposes it as a checkpoint with
 // Hugging Face tensor names and a synthesized config.json.
-func openGGUF(path string) (*Checkpoint, error) {
+func openGGUF(path string) (*Checkpoint, error) { return openGGUFWith(path, "") }
+
+// openGGUFWith opens a GGUF and, for qwen2vl, the vision tower in mmproj
+// ("" means MMProjPath(path) when it exists).
+func openGGUFWith(path, mmproj string) (*Checkpoint, error) {
 	mf, err := openMapped(path)
 	if err != nil {
 		return nil, err
@@ -84,6 +88,15 @@ func openGGUF(path string) (*Checkpoint, error) {
 	if err := ck.loadGGUF(mf); err != nil {
 		ck.Close()
 		return nil, fmt.Errorf("weights: open %s: %w", path, err)
+	}
+	if mmproj == "" {
+		mmproj = defaultMMProj(ck, path)
+	}
+	if mmproj != "" {
+		if err := ck.attachMMProj(mmproj); err != nil {
+			ck.Close()
+			return nil, fmt.Errorf("weights: open %s: mmproj: %w", path, err)
+		}
 	}
 	ck.finish()
 	return ck, nil

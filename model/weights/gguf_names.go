@@ -23,6 +23,20 @@ var ggufNameTable = []struct{ gguf, hf string }{
 	{"blk.{N}.ffn_down", "model.layers.{N}.mlp.down_proj"},
 	{"blk.{N}.attn_norm", "model.layers.{N}.input_layernorm"},
 	{"blk.{N}.ffn_norm", "model.layers.{N}.post_attention_layernorm"},
+	// Qwen2.5-VL vision tower, in the companion mmproj file (llama.cpp's
+	// clip layout). Two tensors need more than a rename and are handled in
+	// gguf_mmproj.go: visual.blocks.N.attn.qkv is split into
+	// v.blk.N.attn_{q,k,v}, and visual.patch_embed.proj.weight into
+	// v.patch_embd.weight and v.patch_embd.weight.1 (temporal slices).
+	{"v.blk.{N}.ln1", "visual.blocks.{N}.norm1"},
+	{"v.blk.{N}.ln2", "visual.blocks.{N}.norm2"},
+	{"v.blk.{N}.attn_out", "visual.blocks.{N}.attn.proj"},
+	{"v.blk.{N}.ffn_gate", "visual.blocks.{N}.mlp.gate_proj"},
+	{"v.blk.{N}.ffn_up", "visual.blocks.{N}.mlp.up_proj"},
+	{"v.blk.{N}.ffn_down", "visual.blocks.{N}.mlp.down_proj"},
+	{"v.post_ln", "visual.merger.ln_q"},
+	{"mm.0", "visual.merger.mlp.0"},
+	{"mm.2", "visual.merger.mlp.2"},
 }
 
 // GGUFToHF maps a GGUF tensor name to its Hugging Face name
@@ -83,8 +97,13 @@ func isDecimal(s string) bool {
 
 // ggufArchitectures maps general.architecture to the Hugging Face class.
 var ggufArchitectures = map[string]string{
-	"qwen2": "Qwen2ForCausalLM",
+	"qwen2":   "Qwen2ForCausalLM",
+	"qwen2vl": "Qwen2_5_VLForConditionalGeneration",
 }
+
+// ggufModelTypes maps general.architecture to config.json's model_type
+// where the two differ.
+var ggufModelTypes = map[string]string{"qwen2vl": "qwen2_5_vl"}
 
 // ggufConfig synthesizes a Hugging Face config.json from GGUF metadata and
 // the (already renamed) tensors.
@@ -96,6 +115,14 @@ func ggufConfig(meta map[string]any, tensors map[string]TensorInfo) ([]byte, err
 	cfg := map[string]any{"model_type": arch, "hidden_act": "silu"}
 	if cls, ok := ggufArchitectures[arch]; ok {
 		cfg["architectures"] = []string{cls}
+	}
+	if mt, ok := ggufModelTypes[arch]; ok {
+		cfg["model_type"] = mt
+	}
+	if arch == "qwen2vl" {
+		if err := qwen2vlConfig(cfg, meta); err != nil {
+			return nil, err
+		}
 	}
 	ints := []struct {
 		key, hf  string

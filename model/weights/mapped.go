@@ -3,6 +3,7 @@ package weights
 import (
 	"fmt"
 	"os"
+	"unsafe"
 )
 
 // mappedFile is one weight file mapped read-only into memory.
@@ -45,4 +46,23 @@ func (m *mappedFile) close() error {
 		return fmt.Errorf("weights: unmap %s: %w", m.path, err)
 	}
 	return nil
+}
+
+// releasePages drops the resident pages of b when b lies inside one of the
+// checkpoint's file mappings (never heap memory, whose contents
+// MADV_DONTNEED would destroy).
+func (ck *Checkpoint) releasePages(b []byte) {
+	for _, f := range ck.files {
+		if f != nil && len(f.data) > 0 && len(b) > 0 && within(f.data, b) {
+			dropPages(b)
+			return
+		}
+	}
+}
+
+// within reports whether inner lies inside outer.
+func within(outer, inner []byte) bool {
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(outer)))
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(inner)))
+	return p >= lo && p+uintptr(len(inner)) <= lo+uintptr(len(outer))
 }

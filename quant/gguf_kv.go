@@ -1,0 +1,136 @@
+package quant
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+// GGUF metadata value types (gguf_type).
+const (
+	ggufUint8 uint32 = iota
+	ggufInt8
+	ggufUint16
+	ggufInt16
+	ggufUint32
+	ggufInt32
+	ggufFloat32
+	ggufBool
+	ggufString
+	ggufArray
+	ggufUint64
+	ggufInt64
+	ggufFloat64
+)
+
+// KV is one GGUF metadata entry. Value is one of uint8, int8, uint16,
+// int16, uint32, int32, uint64, int64, float32, float64, bool, string, or a
+// slice of one of those ([]string, []int32, []float32, ...), which is
+// written as a GGUF array. The Go type decides the GGUF type, so write
+// uint32(n) for a key llama.cpp reads as u32.
+type KV struct {
+	Key   string
+	Value any
+}
+
+// appendKV encodes one key/value pair.
+func appendKV(b []byte, kv KV) ([]byte, error) {
+	if kv.Key == "" {
+		return nil, fmt.Errorf("quant: gguf: empty metadata key")
+	}
+	b = appendString(b, kv.Key)
+	typ, body, err := encodeValue(kv.Value)
+	if err != nil {
+		return nil, fmt.Errorf("quant: gguf: metadata %s: %w", kv.Key, err)
+	}
+	b = binary.LittleEndian.AppendUint32(b, typ)
+	return append(b, body...), nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// encodeValue returns the GGUF type of v and its encoding.
+func encodeValue(v any) (uint32, []byte, error) {
+	if typ, b, ok := encodeScalar(v, nil); ok {
+		return typ, b, nil
+	}
+	le := binary.LittleEndian
+	arr := func(et uint32, n int, each func(b []byte, i int) []byte) (uint32, []byte, error) {
+		b := le.AppendUint32(nil, et)
+		b = le.AppendUint64(b, uint64(n))
+		for i := 0; i < n; i++ {
+			b = each(b, i)
+		}
+		return ggufArray, b, nil
+	}
+	switch x := v.(type) {
+	case []string:
+		return arr(ggufString, len(x), func(b []byte, i int) []byte { return appendString(b, x[i]) })
+	case []uint8:
+		return arr(ggufUint8, len(x), func(b []byte, i int) []byte { return append(b, x[i]) })
+	case []int8:
+		return arr(ggufInt8, len(x), func(b []byte, i int) []byte { return append(b, byte(x[i])) })
+	case []bool:
+		return arr(ggufBool, len(x), func(b []byte, i int) []byte { return append(b, boolByte(x[i])) })
+	case []uint16:
+		return arr(ggufUint16, len(x), func(b []byte, i int) []byte { return le.AppendUint16(b, x[i]) })
+	case []int16:
+		return arr(ggufInt16, len(x), func(b []byte, i int) []byte { return le.AppendUint16(b, uint16(x[i])) })
+	case []uint32:
+		return arr(ggufUint32, len(x), func(b []byte, i int) []byte { return le.AppendUint32(b, x[i]) })
+	case []int32:
+		return arr(ggufInt32, len(x), func(b []byte, i int) []byte { return le.AppendUint32(b, uint32(x[i])) })
+	case []float32:
+		return arr(ggufFloat32, len(x), func(b []byte, i int) []byte { return le.AppendUint32(b, math.Float32bits(x[i])) })
+	case []uint64:
+		return arr(ggufUint64, len(x), func(b []byte, i int) []byte { return le.AppendUint64(b, x[i]) })
+	case []int64:
+		return arr(ggufInt64, len(x), func(b []byte, i int) []byte { return le.AppendUint64(b, uint64(x[i])) })
+	case []float64:
+		return arr(ggufFloat64, len(x), func(b []byte, i int) []byte { return le.AppendUint64(b, math.Float64bits(x[i])) })
+	}
+	return 0, nil, fmt.Errorf("unsupported value type %T", v)
+}
+
+// encodeScalar appends a scalar's encoding to b; ok is false for a
+// non-scalar.
+func encodeScalar(v any, b []byte) (typ uint32, out []byte, ok bool) {
+	le := binary.LittleEndian
+	switch x := v.(type) {
+	case uint8:
+		return ggufUint8, append(b, x), true
+	case int8:
+		return ggufInt8, append(b, byte(x)), true
+	case bool:
+		return ggufBool, append(b, boolByte(x)), true
+	case uint16:
+		return ggufUint16, le.AppendUint16(b, x), true
+	case int16:
+		return ggufInt16, le.AppendUint16(b, uint16(x)), true
+	case uint32:
+		return ggufUint32, le.AppendUint32(b, x), true
+	case int32:
+		return ggufInt32, le.AppendUint32(b, uint32(x)), true
+	case float32:
+		return ggufFloat32, le.AppendUint32(b, math.Float32bits(x)), true
+	case uint64:
+		return ggufUint64, le.AppendUint64(b, x), true
+	case int64:
+		return ggufInt64, le.AppendUint64(b, uint64(x)), true
+	case float64:
+		return ggufFloat64, le.AppendUint64(b, math.Float64bits(x)), true
+	case string:
+		return ggufString, appendString(b, x), true
+	}
+	return 0, nil, false
+}
+
+func boolByte(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
+}
