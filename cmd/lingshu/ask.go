@@ -11,7 +11,6 @@ import (
 	_ "image/jpeg" // image.Decode of .jpg
 	_ "image/png"  // image.Decode of .png
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/lingshu-edge/lingshu/dicom/pixel"
 	"github.com/lingshu-edge/lingshu/kernels"
-	"github.com/lingshu-edge/lingshu/kernels/auto"
 	"github.com/lingshu-edge/lingshu/model"
 	"github.com/lingshu-edge/lingshu/model/vlm"
 )
@@ -186,12 +184,9 @@ func askStream(ctx context.Context, m *vlm.Model, imgs []image.Image, question s
 
 // openVLM opens the backend and the Qwen2.5-VL model at path.
 func openVLM(path string, f modelFlags, stderr io.Writer) (*vlm.Model, kernels.Backend, error) {
-	be, why, err := auto.Open(*f.backend, auto.Options{Threads: *f.threads})
+	be, err := openBackend(path, f, stderr)
 	if err != nil {
 		return nil, nil, err
-	}
-	if why != "" {
-		slog.New(slog.NewTextHandler(stderr, nil)).Debug("backend fell back to cpu", "reason", why)
 	}
 	m, err := vlm.Open(path, be)
 	if err != nil {

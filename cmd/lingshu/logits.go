@@ -169,13 +169,10 @@ func openModel(path string, f modelFlags, stderr io.Writer) (*loadedModel, error
 		ck.Close()
 		return nil, fmt.Errorf("open model %s: tokenizer: %w", path, err)
 	}
-	be, why, err := auto.Open(*f.backend, auto.Options{Threads: *f.threads})
+	be, err := openBackend(path, f, stderr)
 	if err != nil {
 		ck.Close()
 		return nil, err
-	}
-	if why != "" {
-		slog.New(slog.NewTextHandler(stderr, nil)).Debug("backend fell back to cpu", "reason", why)
 	}
 	lm.be = be
 	if lm.m, err = qwen2.Load(ck, be); err != nil {
@@ -191,4 +188,18 @@ func (lm *loadedModel) Close() {
 		lm.be.Close()
 	}
 	lm.ck.Close()
+}
+
+// openBackend opens the backend the flags ask for, sized for the model at
+// path: "auto" takes a GPU only when the weights and their working memory
+// fit in its free memory. The choice is logged at Info, which the CLI
+// keeps quiet; a GPU that exists but fails to start is a warning on stderr.
+func openBackend(path string, f modelFlags, stderr io.Writer) (kernels.Backend, error) {
+	need, err := weights.DeviceBytes(path)
+	if err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	be, _, err := auto.Open(*f.backend, auto.Options{Threads: *f.threads, NeedBytes: need, Logger: log})
+	return be, err
 }

@@ -86,7 +86,7 @@ func (s *Session) NextPosition() int { return s.next }
 // expanded (ExpandImagePads), its images in order, on an empty session,
 // and returns the last position's logits.
 func (s *Session) Prefill(ctx context.Context, ids []int, images []*Image) ([]float32, error) {
-	emb, err := s.m.EncodeImages(images)
+	emb, err := s.m.EncodeImages(ctx, images)
 	if err != nil {
 		return nil, err
 	}
@@ -104,11 +104,11 @@ func (s *Session) Prefill(ctx context.Context, ids []int, images []*Image) ([]fl
 // Prefill is EncodeImages then PrefillEmbeddings; calling them apart lets a
 // caller time the tower on its own.
 // images → (Σ image tokens, text hidden)
-func (m *Model) EncodeImages(images []*Image) (kernels.Tensor, error) {
+func (m *Model) EncodeImages(ctx context.Context, images []*Image) (kernels.Tensor, error) {
 	if len(images) == 0 {
 		return nil, nil
 	}
-	return m.Vision.Forward(images)
+	return m.Vision.Forward(ctx, images)
 }
 
 // FreeEmbeddings releases what EncodeImages returned (nil is a no-op).

@@ -1,6 +1,7 @@
 package qwen25vl
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"image/png"
@@ -216,7 +217,7 @@ func TestGolden_Vision(t *testing.T) {
 				t.Errorf("cu_window_seqlens %v, want %v", l.CuWindow, e.CuWindowSeqlens)
 			}
 			checkPatchEmbed(t, v, be, im, e.PatchEmbedFirst4x8)
-			out, err := v.Forward([]*Image{im})
+			out, err := v.Forward(context.Background(), []*Image{im})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -236,7 +237,7 @@ func TestGolden_Vision(t *testing.T) {
 		return
 	}
 	// All images in one call: each image attends only within itself.
-	out, err := v.Forward(all)
+	out, err := v.Forward(context.Background(), all)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package qwen25vl
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -117,9 +118,10 @@ func (v *Vision) Layout(images []*Image) (*Layout, error) {
 // Forward runs the tower over images and returns one embedding per merged
 // token, images one after another, each in processor (raster) order: the
 // rows that replace the images' <|image_pad|> embeddings. The caller frees
-// the result with the backend's Free.
+// the result with the backend's Free. ctx is checked between blocks, so a
+// cancelled request frees the backend within one block, not one tower.
 // images → (Σ tokens, out_hidden)
-func (v *Vision) Forward(images []*Image) (kernels.Tensor, error) {
+func (v *Vision) Forward(ctx context.Context, images []*Image) (kernels.Tensor, error) {
 	if len(images) == 0 {
 		return nil, errors.New("qwen25vl: vision: no images")
 	}
@@ -131,7 +133,7 @@ func (v *Vision) Forward(images []*Image) (kernels.Tensor, error) {
 	for _, im := range images {
 		pix = append(pix, im.Pixels...)
 	}
-	r := &run{v: v, be: v.be, l: l}
+	r := &run{ctx: ctx, v: v, be: v.be, l: l}
 	defer r.free()
 	out, err := r.forward(pix)
 	if err != nil {
@@ -142,6 +144,7 @@ func (v *Vision) Forward(images []*Image) (kernels.Tensor, error) {
 
 // run holds one Forward's activations; free releases them.
 type run struct {
+	ctx   context.Context
 	v     *Vision
 	be    kernels.Backend
 	l     *Layout
@@ -216,6 +219,9 @@ func (r *run) forward(pix []float32) (kernels.Tensor, error) {
 		}
 	}
 	for i, b := range r.v.Blocks {
+		if err := r.ctx.Err(); err != nil {
+			return nil, err
+		}
 		cu := r.l.CuWindow
 		if b.Full {
 			cu = r.l.CuFull

@@ -57,7 +57,7 @@ func TestBench_StageTimings(t *testing.T) {
 		t.Fatal(err)
 	}
 	t1 := time.Now()
-	emb, err := m.Net.Vision.Forward(pre)
+	emb, err := m.Net.Vision.Forward(context.Background(), pre)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,8 @@ type Model struct {
 }
 
 // Open maps the checkpoint at path (a Hugging Face folder; a GGUF file
-// gets its tokenizer from the metadata and the default processor), loads
+// gets its tokenizer from the metadata and its processor from the mmproj
+// companion's keys, or the default processor without one), loads
 // the tokenizer and preprocessor_config.json and binds the weights to be.
 // The caller keeps ownership of be; Close unmaps the checkpoint.
 func Open(path string, be kernels.Backend) (*Model, error) {
@@ -42,6 +43,9 @@ func Open(path string, be kernels.Backend) (*Model, error) {
 	m := &Model{Ckpt: ck, Pre: qwen25vl.DefaultPreprocessConfig()}
 	if ck.Format == weights.FormatGGUF {
 		m.Tok, err = tokenizer.FromGGUFMeta(ck.GGUFMeta)
+		if err == nil && ck.PreprocessorJSON != nil { // from the mmproj's clip keys
+			m.Pre, err = qwen25vl.ParsePreprocessConfig(ck.PreprocessorJSON)
+		}
 	} else {
 		m.Tok, err = tokenizer.LoadDir(ck.Dir)
 		if err == nil {
@@ -212,7 +216,7 @@ func (m *Model) Ask(ctx context.Context, images []image.Image, question string, 
 		return res, fmt.Errorf("vlm: ask: %w", err)
 	}
 	tv := time.Now()
-	emb, err := m.Net.EncodeImages(pre)
+	emb, err := m.Net.EncodeImages(ctx, pre)
 	res.Timings.Vision = time.Since(tv)
 	if err != nil {
 		return res, fmt.Errorf("vlm: ask: vision: %w", err)
