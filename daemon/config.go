@@ -20,12 +20,13 @@ import (
 // validated before anything starts.
 type Config struct {
 	// DataDir holds the instance files, the index and the logs.
-	DataDir string      `toml:"data_dir"`
-	DICOM   DICOMConfig `toml:"dicom"`
-	HTTP    HTTPConfig  `toml:"http"`
-	Store   StoreConfig `toml:"store"`
-	Model   ModelConfig `toml:"model"`
-	Log     LogConfig   `toml:"log"`
+	DataDir string       `toml:"data_dir"`
+	DICOM   DICOMConfig  `toml:"dicom"`
+	HTTP    HTTPConfig   `toml:"http"`
+	Store   StoreConfig  `toml:"store"`
+	Model   ModelConfig  `toml:"model"`
+	Drafts  DraftsConfig `toml:"drafts"`
+	Log     LogConfig    `toml:"log"`
 }
 
 // DICOMConfig configures the C-ECHO/C-STORE receiver.
@@ -60,10 +61,14 @@ type StoreConfig struct {
 	StableAfter Duration `toml:"stable_after"`
 }
 
-// ModelConfig names the model the appliance runs, if any.
+// ModelConfig names the model the appliance runs, if any. With a path,
+// the daemon runs it in a child process (`lingshu runner`) for questions
+// about images and draft reports ([drafts]).
 type ModelConfig struct {
 	Path    string `toml:"path"`
 	Backend string `toml:"backend"`
+	// QueueSize is how many model requests may wait (more answer 503).
+	QueueSize int `toml:"queue_size"`
 }
 
 // LogConfig configures logging.
@@ -111,8 +116,9 @@ func DefaultConfig() Config {
 			MinFreeMB:       1024,
 			StableAfter:     Duration{60 * time.Second},
 		},
-		Model: ModelConfig{Backend: "auto"},
-		Log:   LogConfig{Level: "info", Format: "text"},
+		Model:  ModelConfig{Backend: "auto", QueueSize: 16},
+		Drafts: defaultDraftsConfig(),
+		Log:    LogConfig{Level: "info", Format: "text"},
 	}
 }
 
@@ -177,6 +183,11 @@ var envOverrides = []struct {
 	{"LINGSHU_STABLE_AFTER", "store.stable_after", func(c *Config, v string) error { return c.Store.StableAfter.UnmarshalText([]byte(v)) }},
 	{"LINGSHU_MODEL", "model.path", func(c *Config, v string) error { c.Model.Path = v; return nil }},
 	{"LINGSHU_BACKEND", "model.backend", func(c *Config, v string) error { c.Model.Backend = v; return nil }},
+	{"LINGSHU_DRAFTS_ENABLED", "drafts.enabled", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		c.Drafts.Enabled = b
+		return err
+	}},
 	{"LINGSHU_LOG_LEVEL", "log.level", func(c *Config, v string) error { c.Log.Level = v; return nil }},
 	{"LINGSHU_LOG_FORMAT", "log.format", func(c *Config, v string) error { c.Log.Format = v; return nil }},
 }
@@ -271,6 +282,12 @@ func (c Config) Validate() error {
 		if !strings.HasPrefix(c.Model.Backend, "cuda:") {
 			bad("model.backend", "must be auto, cpu, cuda or cuda:N, got %q", c.Model.Backend)
 		}
+	}
+	if c.Model.QueueSize < 1 || c.Model.QueueSize > 1024 {
+		bad("model.queue_size", "must be 1..1024, got %d", c.Model.QueueSize)
+	}
+	if err := c.Drafts.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if _, err := parseLevel(c.Log.Level); err != nil {
 		bad("log.level", "%v", err)

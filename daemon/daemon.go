@@ -1,8 +1,10 @@
 // Package daemon is the appliance's service program: it resolves the
 // configuration, opens the store, and runs the DICOM receiver and the REST
-// API over it. Start does not block and rolls back a partial start; Stop is
-// bounded by its context and stops intake before closing the index, so every
-// instance acknowledged to a PACS is on disk and indexed when it returns.
+// API over it, and, with a model configured, the inference engine (a runner
+// child process) and the draft report queue. Start does not block and rolls
+// back a partial start; Stop is bounded by its context and stops intake
+// before closing the index, so every instance acknowledged to a PACS is on
+// disk and indexed when it returns.
 package daemon
 
 import (
@@ -17,7 +19,10 @@ import (
 	"time"
 
 	"github.com/lingshu-edge/lingshu/daemon/api"
+	"github.com/lingshu-edge/lingshu/daemon/infer"
+	"github.com/lingshu-edge/lingshu/daemon/jobs"
 	"github.com/lingshu-edge/lingshu/daemon/store"
+	"github.com/lingshu-edge/lingshu/daemon/ui"
 	dicomnet "github.com/lingshu-edge/lingshu/dicom/net"
 	"github.com/lingshu-edge/lingshu/internal/buildinfo"
 )
@@ -35,6 +40,11 @@ type Options struct {
 	Console io.Writer
 	// LookupEnv reads LINGSHU_ADMIN_PASSWORD; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+	// Runner is the command that starts the model runner: an executable
+	// and its leading arguments ("--model PATH --backend B" are appended).
+	// nil means this executable with "runner"; tests running the daemon
+	// inside a test binary point it at a built lingshu.
+	Runner []string
 }
 
 // Daemon is one running appliance.
@@ -43,8 +53,11 @@ type Daemon struct {
 	log     *slog.Logger
 	console io.Writer
 	env     func(string) (string, bool)
+	runner  []string
 
 	store   *store.Store
+	infer   *infer.Engine // nil without a model
+	jobs    *jobs.Queue   // nil without a model
 	dicom   *dicomnet.Server
 	dicomLn net.Listener
 	http    *api.Server
@@ -63,7 +76,8 @@ func New(cfg Config, opts Options) (*Daemon, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, log: opts.Logger, console: opts.Console, env: opts.LookupEnv, metrics: newDaemonMetrics(time.Now)}
+	d := &Daemon{cfg: cfg, log: opts.Logger, console: opts.Console, env: opts.LookupEnv, runner: opts.Runner,
+		metrics: newDaemonMetrics(time.Now)}
 	if d.log == nil {
 		d.log = slog.Default()
 	}
@@ -104,6 +118,14 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err := d.ensureAdmin(); err != nil {
 		return err
 	}
+	// The model and the draft queue start before intake, so the queue's
+	// rules see every study event of this run.
+	if err := d.startModel(ctx); err != nil {
+		return err
+	}
+	if d.infer != nil {
+		undo = append(undo, func() { d.stopModel(context.Background()) })
+	}
 
 	if err := d.startDICOM(); err != nil {
 		return err
@@ -116,6 +138,14 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		"dicom_addr", d.dicomLn.Addr().String(), "ae_title", d.cfg.DICOM.AETitle, "http_addr", d.httpLn.Addr().String())
 	fmt.Fprintf(d.console, "lingshu %s: DICOM %s (AE %s), HTTP http://%s, data %s\n", buildinfo.Version(),
 		d.dicomLn.Addr(), d.cfg.DICOM.AETitle, d.httpLn.Addr(), d.cfg.DataDir)
+	if d.infer != nil {
+		rules := "on demand only"
+		if d.cfg.Drafts.Enabled {
+			rules = "for stable studies and on demand"
+		}
+		fmt.Fprintf(d.console, "model %s (backend %s) loading in a runner process; draft reports %s\n",
+			d.cfg.Model.Path, d.cfg.Model.Backend, rules)
+	}
 	return nil
 }
 
@@ -175,7 +205,14 @@ func (d *Daemon) startDICOM() error {
 func (d *Daemon) startHTTP() error {
 	reg := api.NewRegistry(d.log.With("component", "metrics"))
 	d.registerMetrics(reg)
-	srv := api.New(api.Config{Version: buildinfo.Version(), Metrics: reg}, d.store, d.log.With("component", "api"))
+	if d.jobs != nil {
+		reg.Register("drafts", d.collectDrafts)
+	}
+	cfg := api.Config{Version: buildinfo.Version(), Metrics: reg, UI: ui.FS()}
+	if d.infer != nil { // interfaces stay nil (not typed nil) without a model
+		cfg.Infer, cfg.Drafts = d.infer, d.jobs
+	}
+	srv := api.New(cfg, d.store, d.log.With("component", "api"))
 	ln, err := net.Listen("tcp", d.cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("daemon: listen http %s: %w", d.cfg.HTTP.Addr, err)
@@ -199,8 +236,9 @@ func (d *Daemon) fail(component string, err error) {
 	d.mu.Unlock()
 }
 
-// Stop stops intake first (no new associations, in-flight C-STOREs finish
-// and are answered), then the HTTP API, then closes the index. It returns
+// Stop stops the HTTP API first (open event and ask streams end), then the
+// draft queue and the model runner, then intake (no new associations,
+// in-flight C-STOREs finish and are answered), then closes the index. It returns
 // when everything is closed or ctx ends, whichever comes first. Calling it
 // again returns the first call's result.
 func (d *Daemon) Stop(ctx context.Context) error {
@@ -210,18 +248,22 @@ func (d *Daemon) Stop(ctx context.Context) error {
 
 func (d *Daemon) stop(ctx context.Context) error {
 	var errs []error
-	if d.dicom != nil {
-		if err := d.dicom.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("daemon: stop dicom: %w", err))
-		}
-	}
+	// HTTP first (no new questions or draft requests), then the draft
+	// queue (a draft in progress is requeued) and the model runner, then
+	// intake (in-flight C-STOREs finish and are answered), then the index.
 	if d.http != nil {
-		if err := d.http.App().ShutdownWithContext(ctx); err != nil {
+		if err := d.http.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("daemon: stop http: %w", err))
 		}
 		// A Stop right after Start can run before fiber has taken the
 		// listener over; closing it ourselves ends Listener() either way.
 		d.httpLn.Close()
+	}
+	errs = append(errs, d.stopModel(ctx))
+	if d.dicom != nil {
+		if err := d.dicom.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("daemon: stop dicom: %w", err))
+		}
 	}
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); close(done) }()
@@ -241,6 +283,57 @@ func (d *Daemon) stop(ctx context.Context) error {
 	d.log.Info("lingshu stopped")
 	return errors.Join(errs...)
 }
+
+// startModel builds and starts the inference engine and the draft queue
+// when a model is configured. The engine loads the model in the
+// background; drafts queued meanwhile wait for it.
+func (d *Daemon) startModel(ctx context.Context) error {
+	m := d.cfg.Model
+	if m.Path == "" {
+		d.log.Info("no model configured: questions and draft reports are off")
+		return nil
+	}
+	icfg := infer.Config{ModelPath: m.Path, Backend: m.Backend, QueueSize: m.QueueSize, Logger: d.log}
+	if len(d.runner) > 0 {
+		icfg.Exe, icfg.Args = d.runner[0], d.runner[1:]
+	}
+	eng, err := infer.New(icfg)
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	if err := eng.Start(ctx); err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	q := jobs.New(d.store, eng, d.cfg.Drafts.jobsConfig(), d.log)
+	if err := q.Start(ctx); err != nil {
+		eng.Close(ctx)
+		return fmt.Errorf("daemon: %w", err)
+	}
+	d.infer, d.jobs = eng, q
+	return nil
+}
+
+// stopModel stops the draft queue, then the engine and its runner.
+func (d *Daemon) stopModel(ctx context.Context) error {
+	var errs []error
+	if d.jobs != nil {
+		if err := d.jobs.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("daemon: stop drafts: %w", err))
+		}
+	}
+	if d.infer != nil {
+		if err := d.infer.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("daemon: stop model: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Infer is the inference engine (nil without a model).
+func (d *Daemon) Infer() *infer.Engine { return d.infer }
+
+// Drafts is the draft report queue (nil without a model).
+func (d *Daemon) Drafts() *jobs.Queue { return d.jobs }
 
 // DICOMAddr is the bound DICOM address (useful with port 0 in tests).
 func (d *Daemon) DICOMAddr() net.Addr { return d.dicomLn.Addr() }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/lingshu-edge/lingshu/dicom"
+	"github.com/lingshu-edge/lingshu/dicom/keyimage"
 	"github.com/lingshu-edge/lingshu/dicom/pixel"
 	"github.com/lingshu-edge/lingshu/model/vlm"
 )
@@ -330,47 +331,37 @@ func numCmp(a, b string) int {
 	return cmp.Compare(x, y)
 }
 
-// projection reports whether a modality makes projection images, each
-// instance a view of its own (radiographs, mammograms, angiograms).
-func projection(modality string) bool {
-	switch strings.ToUpper(modality) {
-	case "CR", "DX", "DR", "MG", "XA", "RF", "IO", "PX":
-		return true
-	}
-	return false
-}
-
-// keyImages picks the images the model sees for a study, series by series
-// in series order, at most limit in all:
-//   - a projection series (CR, DX, MG, XA, RF…): every instance, each a
-//     view (frame 0; the middle frame of a multi-frame instance);
-//   - a cross-sectional series (CT, MR, PT, US…) of several instances: the
-//     middle instance by InstanceNumber (index n/2), frame 0;
-//   - a single multi-frame instance (an enhanced or secondary-capture
-//     volume, a cine): its middle frame (NumberOfFrames/2).
-//
-// A single middle slice is a compromise: it shows the anatomy at mid-volume
-// and keeps the prompt small; finding-aware selection needs the model or
-// a detector and is left to the daemon's jobs.
+// keyImages picks the images the model sees for a study with
+// keyimage.Select, at most limit in all: every view of a projection series
+// (CR, DX, MG…), the middle slice of every cross-sectional series (CT,
+// MR…; the middle frame of a single multi-frame volume). The CLI keeps
+// every series, since a folder given by hand holds what the user chose;
+// the daemon's drafts use the main series only.
 func keyImages(st studyGroup, limit int) []keyImage {
-	var out []keyImage
-	middleFrame := func(in instance) int { return in.sum.NumberOfFrames / 2 }
+	var all []instance
+	var imgs []keyimage.Image
 	for _, series := range st.series {
-		if projection(series[0].sum.Modality) {
-			for _, in := range series {
-				out = append(out, keyImage{inst: in, frame: middleFrame(in)})
-			}
-		} else {
-			in := series[len(series)/2]
-			f := 0
-			if len(series) == 1 {
-				f = middleFrame(in)
-			}
-			out = append(out, keyImage{inst: in, frame: f})
+		for _, in := range series {
+			s := in.sum
+			imgs = append(imgs, keyimage.Image{Ref: strconv.Itoa(len(all)), SeriesInstanceUID: s.SeriesInstanceUID,
+				SOPInstanceUID: s.SOPInstanceUID, Modality: s.Modality, BodyPart: s.BodyPartExamined,
+				SeriesNumber: numberOrLast(s.SeriesNumber), InstanceNumber: numberOrLast(s.InstanceNumber), Frames: s.NumberOfFrames})
+			all = append(all, in)
 		}
-		if len(out) >= limit {
-			return out[:limit]
-		}
+	}
+	var out []keyImage
+	for _, k := range keyimage.Select(imgs, keyimage.Options{MaxImages: limit, Slices: 1, AllSeries: true}) {
+		i, _ := strconv.Atoi(k.Ref)
+		out = append(out, keyImage{inst: all[i], frame: k.Frame})
 	}
 	return out
+}
+
+// numberOrLast parses an IS value; a missing or bad one sorts last.
+func numberOrLast(v string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return math.MaxInt
+	}
+	return n
 }

@@ -19,16 +19,29 @@ const (
 	// StudyLateArrival: an instance arrived for a study already stable.
 	// The study becomes pending again and is reported stable again later.
 	StudyLateArrival EventType = "study_late_arrival"
+	// StudyReceived: the first instance of a study new to the index.
+	StudyReceived EventType = "study_received"
+	// JobUpdated: a job was enqueued or changed state (JobID set).
+	JobUpdated EventType = "job_updated"
+	// ReportAdded: a report version was added (Version set).
+	ReportAdded EventType = "report_added"
+	// ReportSigned: a report version was signed (Version set).
+	ReportSigned EventType = "report_signed"
 )
 
-// Event is a study event. Events are recorded in the index (Seq is their
-// key there, increasing) and delivered to subscribers.
+// Event is a study event, or a job or report event of a study. Events are
+// recorded in the index (Seq is their key there, increasing) and delivered
+// to subscribers.
 type Event struct {
 	Seq          uint64    `json:"seq"`
 	Type         EventType `json:"type"`
 	StudyUID     string    `json:"study_uid"`
 	NumInstances int       `json:"num_instances"`
 	Time         time.Time `json:"time"`
+	// JobID is set on JobUpdated events.
+	JobID string `json:"job_id,omitempty"`
+	// Version is the report version of ReportAdded and ReportSigned.
+	Version int `json:"version,omitempty"`
 }
 
 // Subscribe returns a channel of new events and a cancel function. The
@@ -66,7 +79,7 @@ func (s *Store) publish(evs []Event) {
 	s.subMu.Lock()
 	defer s.subMu.Unlock()
 	for _, ev := range evs {
-		s.log.Info("study event", "type", ev.Type, "seq", ev.Seq, "num_instances", ev.NumInstances)
+		s.log.Info("study event", "type", ev.Type, "seq", ev.Seq, "num_instances", ev.NumInstances, "job_id", ev.JobID, "version", ev.Version)
 		for _, ch := range s.subs {
 			select {
 			case ch <- ev:

@@ -32,6 +32,9 @@ func TestStable_EmitsAfterQuietPeriodThenLateArrival(t *testing.T) {
 	defer cancel()
 
 	mustPut(t, s, inst{SOP: "1.2.3.1.1.1"})
+	if ev := recv(t, ch); ev.Type != StudyReceived || ev.NumInstances != 1 {
+		t.Errorf("first event = %+v, want study_received", ev)
+	}
 	clk.Advance(59 * time.Minute)
 	mustPut(t, s, inst{SOP: "1.2.3.1.1.2"})
 	clk.Advance(59 * time.Minute) // 59 min after the last instance: not yet
@@ -71,10 +74,11 @@ func TestStable_EmitsAfterQuietPeriodThenLateArrival(t *testing.T) {
 		t.Errorf("second stable = %+v", again)
 	}
 	evs, err := s.EventsSince(0, 0)
-	if err != nil || len(evs) != 3 || evs[0].Type != StudyStable || evs[1].Type != StudyLateArrival || evs[2].Type != StudyStable {
+	if err != nil || len(evs) != 4 || evs[0].Type != StudyReceived || evs[1].Type != StudyStable || evs[2].Type != StudyLateArrival ||
+		evs[3].Type != StudyStable {
 		t.Errorf("recorded events = %+v, %v", evs, err)
 	}
-	if err := s.DeleteEventsThrough(evs[1].Seq); err != nil {
+	if err := s.DeleteEventsThrough(evs[2].Seq); err != nil {
 		t.Fatal(err)
 	}
 	if evs, _ := s.EventsSince(0, 0); len(evs) != 1 || evs[0].Seq != again.Seq {
@@ -113,6 +117,9 @@ func TestStable_BackgroundTimerFires(t *testing.T) {
 	ch, cancel := s.Subscribe()
 	defer cancel()
 	mustPut(t, s, inst{})
+	if ev := recv(t, ch); ev.Type != StudyReceived {
+		t.Errorf("event = %+v", ev)
+	}
 	if ev := recv(t, ch); ev.Type != StudyStable {
 		t.Errorf("event = %+v", ev)
 	}
@@ -136,11 +143,12 @@ func TestSubscribe_FullBufferNeverBlocksStore(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("sweep blocked on a full subscriber")
 	}
-	if s.DroppedEvents() != 2 {
-		t.Errorf("dropped = %d, want 2", s.DroppedEvents())
+	// 3 study_received + 3 study_stable events, 1 buffered.
+	if s.DroppedEvents() != 5 {
+		t.Errorf("dropped = %d, want 5", s.DroppedEvents())
 	}
-	if evs, _ := s.EventsSince(0, 0); len(evs) != 3 {
-		t.Errorf("recorded %d events, want 3", len(evs))
+	if evs, _ := s.EventsSince(0, 0); len(evs) != 6 {
+		t.Errorf("recorded %d events, want 6", len(evs))
 	}
 	cancel()
 	cancel() // idempotent

@@ -102,6 +102,13 @@ func indexInstance(tx *bolt.Tx, inst InstanceRecord, sum *dicom.Summary, now tim
 		st.NumInstances++
 	}
 	st.LastUpdate = now
+	if stNew {
+		ev, err := appendEvent(tx, Event{Type: StudyReceived, StudyUID: st.StudyUID, NumInstances: st.NumInstances, Time: now})
+		if err != nil {
+			return out, err
+		}
+		out.events = append(out.events, ev)
+	}
 	if st.Stable {
 		st.Stable = false
 		ev, err := appendEvent(tx, Event{Type: StudyLateArrival, StudyUID: st.StudyUID, NumInstances: st.NumInstances, Time: now})

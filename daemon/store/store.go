@@ -216,6 +216,7 @@ func (s *Store) Close() error {
 var allBuckets = [][]byte{
 	bStudies, bSeries, bInstances, bIxPatient, bIxDate, bIxAccess, bIxSeries, bIxInst,
 	bPending, bEvents, bUsers, bSessions, bAudit, bMeta, bInflight,
+	bJobs, bJobQueue, bIxJobStudy, bReports, bAsks,
 }
 
 var (
@@ -234,6 +235,12 @@ var (
 	bAudit     = []byte("audit")
 	bMeta      = []byte("meta")
 	bInflight  = []byte("inflight")
+	// Jobs, reports and questions (jobs.go, reports.go, asks.go).
+	bJobs       = []byte("jobs")         // job ID → Job
+	bJobQueue   = []byte("job_queue")    // job ID → nil, for queued jobs (ID order = creation order)
+	bIxJobStudy = []byte("ix_job_study") // study UID \x00 job ID → nil
+	bReports    = []byte("reports")      // study UID \x00 version (uint32 BE) → Report
+	bAsks       = []byte("asks")         // study UID \x00 sequence (uint64 BE) → AskRecord
 )
 
 func createBuckets(tx *bolt.Tx) error {
