@@ -11,8 +11,9 @@ import (
 
 // Locals a handler sets so the audit record names what was read.
 const (
-	localStudy = "lingshu_audit_study"
-	localSOP   = "lingshu_audit_sop"
+	localStudy  = "lingshu_audit_study"
+	localSOP    = "lingshu_audit_sop"
+	localDetail = "lingshu_audit_detail" // appended to the record's detail
 )
 
 // audited wraps a patient-data handler: after it runs, an audit record
@@ -29,7 +30,7 @@ func (s *Server) audited(action string, h fiber.Handler) fiber.Handler {
 		}
 		rec := store.AuditRecord{
 			User:       session(c).User,
-			Action:     action,
+			Action:     firstNonEmpty(localString(c, localAction), action),
 			StudyUID:   firstNonEmpty(localString(c, localStudy), c.Params("study_uid")),
 			SOPUID:     firstNonEmpty(localString(c, localSOP), c.Params("sop_uid")),
 			RemoteAddr: c.IP(),
@@ -55,6 +56,9 @@ func auditDetail(c *fiber.Ctx, status int) string {
 	}
 	if q := string(c.Request().URI().QueryString()); q != "" {
 		d += " query=" + q
+	}
+	if extra := localString(c, localDetail); extra != "" {
+		d += " " + extra
 	}
 	return d
 }

@@ -14,26 +14,68 @@ import (
 
 const localSession = "lingshu_session"
 
-// authenticate requires a live session (Authorization: Bearer <token>) on
-// every request except the public routes. It is installed with app.Use, so
-// a route added later cannot forget it (the route-table test checks).
+// SessionCookie is the cookie login sets for browsers (HttpOnly,
+// SameSite=Strict, Path=/). Its value is the session token.
+const SessionCookie = "lingshu_session"
+
+// CSRFHeader must be present (value "1") on every request that is
+// authenticated by the cookie and is not a GET or HEAD. A cross-site form
+// cannot set a custom header, and a cross-site script cannot send one
+// without a CORS preflight this server never grants.
+const CSRFHeader = "X-Lingshu-CSRF"
+
+// authenticate requires a live session on every request except the public
+// routes: Authorization: Bearer <token>, or the session cookie (then a
+// state-changing request must carry CSRFHeader). It is installed with
+// app.Use, so a route added later cannot forget it (the route-table test
+// checks).
 func (s *Server) authenticate(c *fiber.Ctx) error {
-	if publicRoutes[c.Method()+" "+c.Path()] {
+	if isPublic(c.Method(), c.Path()) {
 		return c.Next()
 	}
 	token, ok := bearer(c.Get(fiber.HeaderAuthorization))
+	fromCookie := false
+	if !ok && c.Get(fiber.HeaderAuthorization) == "" {
+		token = c.Cookies(SessionCookie)
+		ok = token != "" && len(token) <= 256
+		fromCookie = ok
+	}
 	if !ok {
-		return s.unauthorized(c, "missing bearer token")
+		return s.unauthorized(c, "missing bearer token or session cookie")
 	}
 	sess, err := s.st.LookupSession(token)
 	if errors.Is(err, store.ErrNotFound) {
-		return s.unauthorized(c, "invalid or expired token")
+		if fromCookie {
+			clearSessionCookie(c)
+		}
+		return s.unauthorized(c, "invalid or expired session")
 	}
 	if err != nil {
 		return err
 	}
+	if fromCookie && c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead && c.Get(CSRFHeader) != "1" {
+		return errf(http.StatusForbidden, CodeCSRF, "cookie-authenticated requests that change state need header "+CSRFHeader+": 1")
+	}
+	sess.Token = token
 	c.Locals(localSession, sess)
 	return c.Next()
+}
+
+// setSessionCookie gives the browser the session token: HttpOnly (no
+// script reads it), SameSite=Strict (no cross-site request carries it),
+// Secure when the request came over TLS.
+func setSessionCookie(c *fiber.Ctx, sess store.Session) {
+	c.Cookie(&fiber.Cookie{
+		Name: SessionCookie, Value: sess.Token, Path: "/", Expires: sess.Expires,
+		HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode, Secure: c.Protocol() == "https",
+	})
+}
+
+func clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{
+		Name: SessionCookie, Value: "", Path: "/", Expires: time.Unix(1, 0),
+		HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode, Secure: c.Protocol() == "https",
+	})
 }
 
 func (s *Server) unauthorized(c *fiber.Ctx, msg string) error {
@@ -106,6 +148,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	s.limiter.reset(keys[1])
 	s.auditLogin(c, sess.User, "login")
+	setSessionCookie(c, sess)
 	return c.JSON(loginResponse{Token: sess.Token, User: sess.User, Role: sess.Role, Expires: sess.Expires})
 }
 
@@ -115,13 +158,26 @@ func (s *Server) auditLogin(c *fiber.Ctx, user, action string) {
 	}
 }
 
-// logout: POST /api/v1/auth/logout ends the caller's session.
+// logout: POST /api/v1/auth/logout ends the caller's session (bearer or
+// cookie) and clears the cookie.
 func (s *Server) logout(c *fiber.Ctx) error {
-	token, _ := bearer(c.Get(fiber.HeaderAuthorization))
-	if err := s.st.Logout(token); err != nil {
+	if err := s.st.Logout(session(c).Token); err != nil {
 		return err
 	}
+	clearSessionCookie(c)
 	return c.SendStatus(http.StatusNoContent)
+}
+
+type meResponse struct {
+	User    string    `json:"user"`
+	Role    string    `json:"role"`
+	Expires time.Time `json:"expires"`
+}
+
+// me: GET /api/v1/auth/me → {"user","role","expires"} of the session.
+func (s *Server) me(c *fiber.Ctx) error {
+	sess := session(c)
+	return c.JSON(meResponse{User: sess.User, Role: sess.Role, Expires: sess.Expires})
 }
 
 // loginLimiter counts failures per key in a fixed window. Memory is

@@ -31,6 +31,8 @@ type studyItem struct {
 	NumInstances     int       `json:"num_instances"`
 	LastUpdate       time.Time `json:"last_update"`
 	Stable           bool      `json:"stable"`
+	// AIStatus: none|waiting|queued|drafting|draft_ready|signed|failed.
+	AIStatus string `json:"ai_status"`
 }
 
 func studyDTO(r store.StudyRecord) studyItem {
@@ -95,20 +97,36 @@ func (s *Server) listStudies(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	uids := make([]string, len(recs))
+	for i, r := range recs {
+		uids[i] = r.StudyUID
+	}
+	ai, err := s.st.AIStatus(uids...)
+	if err != nil {
+		return err
+	}
 	out := list[studyItem]{Items: make([]studyItem, 0, len(recs)), Next: next}
 	for _, r := range recs {
-		out.Items = append(out.Items, studyDTO(r))
+		it := studyDTO(r)
+		it.AIStatus = ai[r.StudyUID]
+		out.Items = append(out.Items, it)
 	}
 	return c.JSON(out)
 }
 
-// getStudy: GET /api/v1/studies/{study_uid}.
+// getStudy: GET /api/v1/studies/{study_uid} → one study item.
 func (s *Server) getStudy(c *fiber.Ctx) error {
 	r, err := s.st.Study(c.Params("study_uid"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(studyDTO(r))
+	ai, err := s.st.AIStatus(r.StudyUID)
+	if err != nil {
+		return err
+	}
+	it := studyDTO(r)
+	it.AIStatus = ai[r.StudyUID]
+	return c.JSON(it)
 }
 
 // listSeries: GET /api/v1/studies/{study_uid}/series (all series; next is

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/lingshu-edge/lingshu/daemon/infer"
 	"github.com/lingshu-edge/lingshu/daemon/store"
 	"github.com/lingshu-edge/lingshu/dicom/pixel"
 )
@@ -25,6 +26,16 @@ const (
 	CodeTooManyRequests  = "too_many_requests"
 	CodeUnavailable      = "unavailable"
 	CodeInternal         = "internal"
+	// CodeCSRF: a cookie-authenticated request that changes state
+	// without the CSRF header (403).
+	CodeCSRF = "csrf"
+	// CodeNoModel: no inference engine or draft queue is configured, or
+	// the engine has no model (503).
+	CodeNoModel = "no_model"
+	// CodeQueueFull: the inference queue is full (503 with Retry-After).
+	CodeQueueFull = "queue_full"
+	// CodeSigned: the report version is signed and cannot change (409).
+	CodeSigned = "signed"
 )
 
 // apiError is an error with its HTTP status and code; handlers return it
@@ -73,6 +84,20 @@ func classify(err error) (*apiError, bool) {
 		return badRequest(err.Error()), false
 	case errors.Is(err, store.ErrClosed):
 		return errf(http.StatusServiceUnavailable, CodeUnavailable, "store closed"), false
+	case errors.Is(err, store.ErrInvalidReport), errors.Is(err, store.ErrInvalidJob), errors.Is(err, store.ErrInvalidAsk):
+		return badRequest(err.Error()), false
+	case errors.Is(err, store.ErrJobState):
+		return errf(http.StatusConflict, CodeConflict, "job state does not allow this"), false
+	case errors.Is(err, store.ErrSigned):
+		return errf(http.StatusConflict, CodeSigned, "report version is signed and cannot change"), false
+	case errors.Is(err, infer.ErrQueueFull):
+		return errf(http.StatusServiceUnavailable, CodeQueueFull, "inference queue is full; try again later"), false
+	case errors.Is(err, infer.ErrNoModel):
+		return errf(http.StatusServiceUnavailable, CodeNoModel, "no model is loaded"), false
+	case errors.Is(err, infer.ErrRunnerDied):
+		return errf(http.StatusServiceUnavailable, CodeUnavailable, "inference runner failed; try again"), false
+	case errors.Is(err, infer.ErrClosed):
+		return errf(http.StatusServiceUnavailable, CodeUnavailable, "inference engine closed"), false
 	case errors.As(err, &uts):
 		return errf(http.StatusUnsupportedMediaType, CodeUnsupportedMedia, uts.Error()), false
 	case errors.Is(err, pixel.ErrUnsupported), errors.Is(err, pixel.ErrNoPixelData):

@@ -295,7 +295,7 @@ func TestUsers_AdminOnly(t *testing.T) {
 	}
 	var users list[store.User]
 	f.getJSON(t, "/api/v1/users", f.admin, 200, &users)
-	if len(users.Items) != 3 {
+	if len(users.Items) != 4 { // root, nurse, drwang of the fixture, and dr.li
 		t.Errorf("users = %+v", users)
 	}
 	f.getJSON(t, "/api/v1/users", f.staff, 403, nil)

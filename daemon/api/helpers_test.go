@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,7 +27,9 @@ type fixture struct {
 	cr    *phantom.Study // one CR image
 	admin string         // tokens
 	staff string
-	j2k   string // SOP UID of an instance whose transfer syntax cannot be rendered
+	rad   string    // a radiologist
+	extra [2]string // one more header for the next request (doHeader)
+	j2k   string    // SOP UID of an instance whose transfer syntax cannot be rendered
 }
 
 // phantoms builds the test studies once per test binary (the CR phantom
@@ -62,6 +65,9 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 	if _, err := st.CreateUser("nurse", "nursepass1", store.RoleStaff); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := st.CreateUser("drwang", "drwangpass1", store.RoleRadiologist); err != nil {
+		t.Fatal(err)
+	}
 	f.ct, f.cr, err = phantoms()
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +85,7 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 
 	f.admin = f.login(t, "root", "rootpass1")
 	f.staff = f.login(t, "nurse", "nursepass1")
+	f.rad = f.login(t, "drwang", "drwangpass1")
 	return f
 }
 
@@ -113,7 +120,8 @@ func (f *fixture) login(t *testing.T, user, pw string) string {
 }
 
 // do sends a request (body marshalled as JSON when not nil) and returns
-// the response and its body.
+// the response and its body. token is a bearer token, or "cookie:T" (the
+// session cookie with the CSRF header) or "cookie-nocsrf:T".
 func (f *fixture) do(t *testing.T, method, path, token string, body any) (*http.Response, []byte) {
 	t.Helper()
 	var rd io.Reader
@@ -125,8 +133,17 @@ func (f *fixture) do(t *testing.T, method, path, token string, body any) (*http.
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if token != "" {
+	switch {
+	case strings.HasPrefix(token, "cookie:"): // cookie session, with the CSRF header
+		req.Header.Set("Cookie", SessionCookie+"="+strings.TrimPrefix(token, "cookie:"))
+		req.Header.Set(CSRFHeader, "1")
+	case strings.HasPrefix(token, "cookie-nocsrf:"):
+		req.Header.Set("Cookie", SessionCookie+"="+strings.TrimPrefix(token, "cookie-nocsrf:"))
+	case token != "":
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if f.extra[0] != "" {
+		req.Header.Set(f.extra[0], f.extra[1])
 	}
 	resp, err := f.srv.App().Test(req, 10000)
 	if err != nil {

@@ -67,7 +67,8 @@ func (m *httpMetrics) indexRoutes(app *fiber.App) {
 }
 
 // route finds the template a request path matches, the way fiber does
-// for our routes (":name" is one non-empty segment, case-insensitive).
+// for our routes (":name" is one non-empty segment, a trailing "*" any
+// rest, case-insensitive).
 func (m *httpMetrics) route(method, path string) (string, string) {
 	segs := splitPath(path)
 	for _, rt := range m.routes {
@@ -92,6 +93,9 @@ func splitPath(p string) []string {
 }
 
 func matchSegs(tmpl, segs []string) bool {
+	if n := len(tmpl); n > 0 && tmpl[n-1] == "*" { // a trailing wildcard matches any rest
+		return len(segs) >= n-1 && matchSegs(tmpl[:n-1], segs[:n-1])
+	}
 	if len(tmpl) != len(segs) {
 		return false
 	}

@@ -85,7 +85,7 @@ func TestMetrics_PublicNoPHI(t *testing.T) {
 		{"GET", "/api/v1/studies", "200", 1},
 		{"GET", unmatchedRoute, "404", 1},
 		{"POST", "/api/v1/auth/login", "401", 1},
-		{"POST", "/api/v1/auth/login", "200", 2}, // the fixture's logins
+		{"POST", "/api/v1/auth/login", "200", 3}, // the fixture's logins
 	} {
 		if got := requests(fams, tc.method, tc.route, tc.code); got != tc.want {
 			t.Errorf("requests{%s %s %s} = %v, want %v", tc.method, tc.route, tc.code, got, tc.want)
@@ -148,6 +148,12 @@ func TestRouteTemplate(t *testing.T) {
 		{"DELETE", "/api/v1/studies/1.2.3", "DELETE", unmatchedRoute},
 		{"GET", "/api/v1/studies//series", "GET", unmatchedRoute},
 		{"BREW", "/", "other", unmatchedRoute},
+		{"GET", "/", "GET", "/"},
+		{"GET", "/ui/js/app.js", "GET", "/ui/*"},
+		{"GET", "/ui/", "GET", "/ui/*"},
+		{"GET", "/ui", "GET", "/ui/*"},
+		{"POST", "/api/v1/studies/1.2.3/reports/2/sign", "POST", "/api/v1/studies/:study_uid/reports/:version/sign"},
+		{"GET", "/api/v1/events", "GET", "/api/v1/events"},
 	} {
 		gm, gr := m.route(tc.method, tc.path)
 		if gm != tc.wantMethod || gr != tc.wantRoute {

@@ -22,7 +22,7 @@ func TestRoutes_EveryRouteRequiresAuth(t *testing.T) {
 			continue
 		}
 		path := param.ReplaceAllString(r.Path, "1.2.3")
-		for _, token := range []string{"", "bogus-token", f.staff + "x"} {
+		for _, token := range []string{"", "bogus-token", f.staff + "x", "cookie:bogus", "cookie:" + f.staff + "x"} {
 			resp, body := f.do(t, r.Method, path, token, nil)
 			if resp.StatusCode != http.StatusUnauthorized {
 				t.Errorf("%s %s with token %q: status %d, want 401", r.Method, r.Path, token, resp.StatusCode)
@@ -43,6 +43,26 @@ func TestRoutes_EveryRouteRequiresAuth(t *testing.T) {
 	if checked < 10 {
 		t.Errorf("checked only %d routes", checked)
 	}
+	// The routes of session 3 are in the table (and so were checked above).
+	have := map[string]bool{}
+	for _, r := range routes {
+		have[r.Method+" "+r.Path] = true
+	}
+	for _, want := range []string{
+		"POST /api/v1/auth/logout", "GET /api/v1/auth/me", "GET /api/v1/studies/:study_uid",
+		"POST /api/v1/instances/:sop_uid/ask", "GET /api/v1/studies/:study_uid/asks",
+		"GET /api/v1/studies/:study_uid/reports", "POST /api/v1/studies/:study_uid/reports",
+		"GET /api/v1/studies/:study_uid/reports/:version", "POST /api/v1/studies/:study_uid/reports/:version/sign",
+		"GET /api/v1/studies/:study_uid/reports/:version/export", "GET /api/v1/jobs", "GET /api/v1/events",
+		"GET /api/v1/system",
+	} {
+		if !have[want] {
+			t.Errorf("route %s is not registered", want)
+		}
+		if publicRoutes[want] {
+			t.Errorf("route %s is public", want)
+		}
+	}
 }
 
 // TestRoutes_PublicAllowListIsExact: the allow-list names real routes and
@@ -58,9 +78,11 @@ func TestRoutes_PublicAllowListIsExact(t *testing.T) {
 			t.Errorf("public route %q is not registered", k)
 		}
 	}
-	// health (GET, HEAD), login, metrics (GET, HEAD): each shows no
-	// patient data (TestHealth_PublicWithoutPHI, TestMetrics_PublicNoPHI).
-	if len(publicRoutes) != 5 {
+	// health (GET, HEAD), login, metrics (GET, HEAD), the UI at / and
+	// /ui/* (GET, HEAD): each shows no patient data
+	// (TestHealth_PublicWithoutPHI, TestMetrics_PublicNoPHI,
+	// TestStatic_ServesOnlyUIFiles).
+	if len(publicRoutes) != 9 {
 		t.Errorf("public routes = %v; adding one needs a review", publicRoutes)
 	}
 	// An unknown path is 401 before 404: no route enumeration without a token.
