@@ -22,6 +22,10 @@ command -v wixl      >/dev/null || need_pkgs+=(wixl)
 command -v msiinfo   >/dev/null || need_pkgs+=(msitools)
 command -v osslsigncode >/dev/null || need_pkgs+=(osslsigncode)
 /usr/bin/python3 -c 'import nltk' 2>/dev/null || need_pkgs+=(python3-nltk)
+command -v chromium  >/dev/null || need_pkgs+=(chromium)
+command -v chromedriver >/dev/null || need_pkgs+=(chromium-driver)
+command -v clang-14  >/dev/null || need_pkgs+=(clang-14)
+fc-list 2>/dev/null | grep -qi dejavu || need_pkgs+=(fonts-dejavu-core fontconfig)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
 	if [ "$(id -u)" -eq 0 ]; then
 		echo "== installing ${need_pkgs[*]}"
@@ -48,6 +52,12 @@ go vet ./...
 echo "== GOOS=windows go build + vet"
 GOOS=windows GOARCH=amd64 go build ./...
 GOOS=windows GOARCH=amd64 go vet ./...
+echo "== PTX regenerated from kernels/cuda/src matches the committed kernels.ptx"
+CHECKPTX_REQUIRE=${CHECKPTX_REQUIRE:-$([ "$(id -u)" = 0 ] && echo 1 || echo 0)} sh kernels/cuda/checkptx.sh
 echo "== go test"
 export TCP_NODELAY=1
 go test -count=1 -timeout 25m "$@" ./...
+if command -v clang-14 >/dev/null; then
+	echo "== CUDA kernels on the CPU emulator (kernels/cuda/emu)"
+	sh kernels/cuda/emucheck.sh
+fi
