@@ -1,18 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"image"
-	_ "image/jpeg" // image.Decode of .jpg
-	_ "image/png"  // image.Decode of .png
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -202,43 +196,7 @@ func openVLM(path string, f modelFlags, stderr io.Writer) (*vlm.Model, kernels.B
 // grey as *image.Gray (the model repeats it into R, G, B) — and anything
 // else is decoded by image.Decode (PNG, JPEG).
 func loadImage(path string) (image.Image, error) {
-	if isDICOMFile(path) {
-		img, err := pixel.RenderFile(path, pixel.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("image %s: %w", path, err)
-		}
-		return img, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("image: %w", err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if errors.Is(err, image.ErrFormat) {
-		return nil, fmt.Errorf("image %s: not a DICOM, PNG or JPEG file", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("image %s: %w", path, err)
-	}
-	return img, nil
-}
-
-// isDICOMFile reports whether path holds "DICM" at offset 128 or is named
-// .dcm / .dicom.
-func isDICOMFile(path string) bool {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".dcm", ".dicom":
-		return true
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var head [132]byte
-	n, _ := io.ReadFull(f, head[:])
-	return n == len(head) && bytes.Equal(head[128:], []byte("DICM"))
+	return pixel.LoadImage(path, pixel.Options{})
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
