@@ -36,6 +36,7 @@ type Engine struct {
 	// stepsAfterCancel is the runner's count for the last cancelled request
 	// (decode steps run after the cancel arrived); tests read it.
 	stepsAfterCancel int
+	cancelledRuns    int // requests the runner stopped on a cancel
 }
 
 // job is one request from Do until it finishes.
@@ -219,7 +220,8 @@ func (e *Engine) Status() Status {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := Status{State: e.state, ModelPath: e.cfg.ModelPath, ModelHash: e.hash, Backend: e.backend,
-		Queued: len(e.inter) + len(e.bg), Restarts: e.restarts, LastError: e.lastErr}
+		Queued: len(e.inter) + len(e.bg), Restarts: e.restarts, LastError: e.lastErr,
+		Cancelled: e.cancelledRuns, LastCancelSteps: e.stepsAfterCancel}
 	if e.running != nil {
 		s.Running = 1
 	}

@@ -109,6 +109,11 @@ type Status struct {
 	Running   int    `json:"running"`  // 0 or 1
 	Restarts  int    `json:"restarts"` // runner restarts since Start
 	LastError string `json:"last_error,omitempty"`
+	// Cancelled counts requests cancelled while they ran (client gone,
+	// preemption); LastCancelSteps is how many decode steps the runner
+	// took after the last such cancel arrived (the contract: at most 1).
+	Cancelled       int `json:"cancelled"`
+	LastCancelSteps int `json:"last_cancel_steps"`
 }
 
 // Config configures an Engine.

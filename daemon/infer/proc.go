@@ -252,6 +252,8 @@ func (e *Engine) handleLocked(p *proc, m message) {
 		e.running = nil
 		if m.Code == codeCancelled {
 			e.stepsAfterCancel = m.StepsAfterCancel
+			e.cancelledRuns++
+			e.log.Info("request cancelled", "id", m.ID, "decode_steps_after_cancel", m.StepsAfterCancel)
 		}
 		switch {
 		case j.cancelled || j.finished:
