@@ -44,7 +44,9 @@ type Session interface {
 	// logits of the last id (VocabSize values), or with all set of every
 	// id (len(ids)×VocabSize, row-major). Long inputs are processed in
 	// chunks; ctx is checked between chunks and layers, and after a
-	// cancelled or failed call the session must be Reset.
+	// cancelled or failed call the session must be Reset. The last id's
+	// logits may live in a buffer the next Forward reuses; all's are the
+	// caller's to keep.
 	Forward(ctx context.Context, ids []int, all bool) ([]float32, error)
 	// Len is the number of positions in the cache.
 	Len() int

@@ -40,7 +40,7 @@ func (b *Backend) Attention(dst, q, k, v kernels.Tensor, p kernels.AttentionPara
 		buf := b.buffer(p.Start + T)
 		defer b.release(buf)
 		for it := lo; it < hi; it++ {
-			attendOne(ds, qs, ks, vs, a, it/T, it%T, *buf)
+			attendOne(b.kern, ds, qs, ks, vs, a, it/T, it%T, *buf)
 		}
 	})
 	return nil
@@ -60,36 +60,17 @@ func (a attnShape) keys(t int) int {
 	return a.p.Start + a.T
 }
 
-// attendOne computes head h of query row t: softmax(q·K^T·scale)·V.
-func attendOne(dst, q, k, v []float32, a attnShape, h, t int, scores []float32) {
+// attendOne computes head h of query row t: softmax(q·K^T·scale)·V,
+// through the backend's attention row kernels.
+func attendOne(k *kernelSet, dst, q, kc, v []float32, a attnShape, h, t int, scores []float32) {
 	D := a.p.HeadDim
 	g := h / (a.p.Heads / a.p.KVHeads)
 	qr := q[t*a.qw+h*D : t*a.qw+(h+1)*D]
 	n := a.keys(t)
 	scores = scores[:n]
-	m := float32(math.Inf(-1))
-	for j := range scores {
-		s := dot(qr, k[j*a.kw+g*D:j*a.kw+(g+1)*D]) * a.p.Scale
-		scores[j] = s
-		m = max(m, s)
-	}
-	var sum float32
-	for j, s := range scores {
-		e := float32(math.Exp(float64(s - m)))
-		scores[j] = e
-		sum += e
-	}
-	out := dst[t*a.qw+h*D : t*a.qw+(h+1)*D]
-	clear(out)
-	inv := 1 / sum
-	for j, e := range scores {
-		w := e * inv
-		vr := v[j*a.kw+g*D : j*a.kw+(g+1)*D]
-		vr = vr[:len(out)]
-		for i := range out {
-			out[i] += w * vr[i]
-		}
-	}
+	m := k.attnScores(scores, qr, kc[g*D:], a.kw, D, a.p.Scale)
+	inv := 1 / k.expShift(scores, m)
+	k.attnAccum(dst[t*a.qw+h*D:t*a.qw+(h+1)*D], scores, v[g*D:], a.kw, inv)
 }
 
 // attentionGeneric is Attention's oracle, in float64.

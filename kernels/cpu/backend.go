@@ -1,12 +1,20 @@
-// Package cpu is the CPU kernels.Backend: pure Go, parallel over one
-// persistent worker pool per backend instance. Every op has a plain-loop
-// *Generic twin that stays compiled; NewReference returns a backend that
-// runs only those, and kernels/kerneltest compares the fast paths to it.
+// Package cpu is the CPU kernels.Backend, parallel over one persistent
+// worker pool per backend instance. Every op has a plain-loop *Generic twin
+// that stays compiled; NewReference returns a backend that runs only the
+// float64 oracles, and kernels/kerneltest compares the fast paths to it.
+//
+// The inner loops are a kernelSet (kern.go) chosen at New from the CPU's
+// features (golang.org/x/sys/cpu): AVX-512 VNNI (Q8_0 int8 dots with
+// VPDPBUSD, AVX-512 float tiles), AVX2+FMA+F16C (float and attention
+// kernels, Q8_0 through VPMADDUBSW), or the pure-Go twins (other
+// architectures, or -tags noasm). Each assembly kernel's stub documents
+// its Go loop, and kern_test.go checks it against its twin.
 //
 // Weights are used in the dtype they were uploaded in (F32, F16, BF16,
-// Q8_0) and widened to f32 a few rows at a time inside the kernels, so a
-// model needs no f32 copy of its weights; uploaded tensors alias the
-// caller's (mmapped) bytes when aligned.
+// Q8_0) and widened to f32 (or, for Q8_0, multiplied as int8 with
+// activations quantized per block of 32) inside the kernels, so a model
+// needs no f32 copy of its weights; uploaded tensors alias the caller's
+// (mmapped) bytes when aligned.
 package cpu
 
 import (
@@ -23,7 +31,9 @@ type Backend struct {
 	pool      *pool
 	reference bool              // run the *Generic oracles only
 	scratch   sync.Pool         // *[]float32 buffers for per-chunk work
+	bscratch  sync.Pool         // *[]byte buffers (quantized activations, weight tiles)
 	f16       *[1 << 16]float32 // every half value widened, for the F16 fast path
+	kern      *kernelSet        // inner kernels chosen for this CPU
 }
 
 var _ kernels.Backend = (*Backend)(nil)
@@ -34,7 +44,14 @@ func New(threads int) *Backend {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	return &Backend{pool: newPool(threads), f16: f16Table()}
+	return &Backend{pool: newPool(threads), f16: f16Table(), kern: selectKernels()}
+}
+
+// newWithKernels is New with a given kernel set (tests compare sets).
+func newWithKernels(threads int, k *kernelSet) *Backend {
+	b := New(threads)
+	b.kern = k
+	return b
 }
 
 // f16Table widens every IEEE half once (256 KiB, shared by the workers).
@@ -49,7 +66,7 @@ func f16Table() *[1 << 16]float32 {
 // NewReference returns a single-threaded backend that runs the plain
 // *Generic version of every op: the oracle other backends are tested against.
 func NewReference() *Backend {
-	return &Backend{pool: newPool(1), reference: true, f16: f16Table()}
+	return &Backend{pool: newPool(1), reference: true, f16: f16Table(), kern: genericKernels()}
 }
 
 // Name implements kernels.Backend.
@@ -60,6 +77,8 @@ func (b *Backend) Capabilities() kernels.Capabilities {
 	dev := fmt.Sprintf("%s/%s, %d threads", runtime.GOOS, runtime.GOARCH, b.pool.threads)
 	if b.reference {
 		dev += ", generic reference"
+	} else {
+		dev += ", kernels " + b.kern.name
 	}
 	return kernels.Capabilities{
 		Name: "cpu", Device: dev, Threads: b.pool.threads,
@@ -167,6 +186,19 @@ func (b *Backend) buffer(n int) *[]float32 {
 }
 
 func (b *Backend) release(p *[]float32) { b.scratch.Put(p) }
+
+// bytes returns a scratch byte buffer of n bytes; give it back with
+// releaseBytes.
+func (b *Backend) bytes(n int) *[]byte {
+	if p, ok := b.bscratch.Get().(*[]byte); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]byte, n)
+	return &s
+}
+
+func (b *Backend) releaseBytes(p *[]byte) { b.bscratch.Put(p) }
 
 // errorf prefixes an op error with the package and op name.
 func errorf(op, format string, args ...any) error {

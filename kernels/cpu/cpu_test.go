@@ -3,7 +3,9 @@ package cpu
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/lingshu-edge/lingshu/kernels"
 	"github.com/lingshu-edge/lingshu/kernels/kerneltest"
@@ -85,4 +87,34 @@ func TestPool_CoversEveryIndexOnce(t *testing.T) {
 	if g := p.grainForWork(4864, 896, 8, 8); g%8 != 0 || g >= 4864 {
 		t.Errorf("large op grain %d", g)
 	}
+}
+
+func TestPool_ConcurrentCallersAndClose(t *testing.T) {
+	p := newPool(3)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				n := 1 + (g*37+i)%300
+				var sum atomic.Int64
+				p.run(n, 7, func(lo, hi int) {
+					for j := lo; j < hi; j++ {
+						sum.Add(int64(j))
+					}
+				})
+				if want := int64(n * (n - 1) / 2); sum.Load() != want {
+					t.Errorf("caller %d run %d: sum %d, want %d", g, i, sum.Load(), want)
+					return
+				}
+				if i%50 == 0 {
+					time.Sleep(2 * spinFor) // let the workers park
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	p.close()
+	p.close()
 }

@@ -37,13 +37,21 @@ func (b *Backend) MatMul(dst, x, w, bias kernels.Tensor) error {
 		matmulGeneric(ds, xs, wt, bs, T, in, out)
 		return nil
 	}
-	b.matmul(ds, xs, wt, bs, T, in, out)
+	switch {
+	case wt.dt == kernels.Q8_0:
+		b.matmulQ8(ds, xs, wt, bs, T, in, out)
+	case b.kern.hasFloatKernels():
+		b.matmulVec(ds, xs, wt, bs, T, in, out)
+	default:
+		b.matmul(ds, xs, wt, bs, T, in, out)
+	}
 	return nil
 }
 
-// matmul is the fast path: output rows are split over the pool; each
-// chunk widens a block of weight rows to f32 once (never the whole matrix)
-// and multiplies it with every x row through a 4×2 register tile.
+// matmul is the plain-Go path for float weights (CPUs without the vector
+// kernels): output rows are split over the pool; each chunk widens a block
+// of weight rows to f32 once (never the whole matrix) and multiplies it
+// with every x row through a 4×2 register tile.
 func (b *Backend) matmul(dst, x []float32, w *tensor, bias []float32, T, in, out int) {
 	block := rowBlock(T, in)
 	grain := b.pool.grainForWork(out, T*in, block, block)

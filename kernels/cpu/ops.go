@@ -104,11 +104,7 @@ func (b *Backend) SwiGLU(dst, gate, up kernels.Tensor) error {
 		return nil
 	}
 	b.pool.run(len(ds), b.pool.grainForWork(len(ds), 8, 64, 1), func(lo, hi int) {
-		d, g, u := ds[lo:hi], gs[lo:hi], us[lo:hi]
-		for i := range d {
-			gv := g[i]
-			d[i] = gv / (1 + float32(math.Exp(float64(-gv)))) * u[i]
-		}
+		b.kern.swiglu(ds[lo:hi], gs[lo:hi], us[lo:hi])
 	})
 	return nil
 }

@@ -34,6 +34,8 @@ type Session struct {
 	cache *model.KVCache
 	s     scratch
 	n     int // positions filled
+
+	lastLogits []float32 // Forward's result buffer when all is false
 }
 
 var _ model.Session = (*Session)(nil)
@@ -119,7 +121,8 @@ func (s *Session) Close() error {
 }
 
 // Forward feeds ids at positions Len()… in chunks and returns the last
-// row's logits, or every row's with all set.
+// row's logits, or every row's with all set. The last row's logits are
+// valid until the next Forward on s (every row's are the caller's).
 func (s *Session) Forward(ctx context.Context, ids []int, all bool) ([]float32, error) {
 	if len(ids) == 0 {
 		return nil, fmt.Errorf("qwen2: forward: no ids")
@@ -128,7 +131,9 @@ func (s *Session) Forward(ctx context.Context, ids []int, all bool) ([]float32, 
 		return nil, fmt.Errorf("qwen2: forward: %d cached + %d new positions exceed the cache of %d", s.n, len(ids), s.Cap())
 	}
 	vocab := s.m.Config.VocabSize
-	var out []float32
+	// The last row's logits reuse one buffer: a fresh 600 KB slice per
+	// decoded token was 6% of decode time in memclr alone.
+	out := s.lastLogits[:0]
 	if all {
 		out = make([]float32, 0, len(ids)*vocab)
 	}
@@ -148,6 +153,9 @@ func (s *Session) Forward(ctx context.Context, ids []int, all bool) ([]float32, 
 		if out, err = s.appendLogits(out, first, T); err != nil {
 			return nil, err
 		}
+	}
+	if !all {
+		s.lastLogits = out
 	}
 	return out, nil
 }

@@ -1,0 +1,444 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// Attention rows and SwiGLU (AVX2, FMA). Stubs and twins: kern_amd64.go,
+// kern_generic.go.
+
+// func attnScoresAVX2(dst, q, k *float32, ldk, n, d8 int, scale float32) float32
+// dst[j] = scale · Σ_{i<d8} q[i]·k[j*ldk+i] for j < n, four keys at a time;
+// returns max_j dst[j].
+TEXT ·attnScoresAVX2(SB), NOSPLIT, $0-60
+	MOVQ dst+0(FP), DX
+	MOVQ q+8(FP), SI
+	MOVQ k+16(FP), DI
+	MOVQ ldk+24(FP), R8
+	SHLQ $2, R8
+	MOVQ n+32(FP), R9
+	MOVQ d8+40(FP), R10
+	VBROADCASTSS scale+48(FP), X15
+	MOVL $0xff800000, AX // -Inf
+	MOVD AX, X14
+	VBROADCASTSS X14, X14
+scores_four:
+	CMPQ R9, $4
+	JLT scores_one
+	LEAQ (DI)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ AX, AX
+scores_four_loop:
+	VMOVUPS (SI)(AX*4), Y4
+	VFMADD231PS (DI)(AX*4), Y4, Y0
+	VFMADD231PS (R11)(AX*4), Y4, Y1
+	VFMADD231PS (R12)(AX*4), Y4, Y2
+	VFMADD231PS (R13)(AX*4), Y4, Y3
+	ADDQ $8, AX
+	CMPQ AX, R10
+	JLT scores_four_loop
+	VEXTRACTF128 $1, Y0, X5
+	VADDPS X5, X0, X0
+	VEXTRACTF128 $1, Y1, X5
+	VADDPS X5, X1, X1
+	VEXTRACTF128 $1, Y2, X5
+	VADDPS X5, X2, X2
+	VEXTRACTF128 $1, Y3, X5
+	VADDPS X5, X3, X3
+	VHADDPS X1, X0, X0
+	VHADDPS X3, X2, X2
+	VHADDPS X2, X0, X0
+	VMULPS X15, X0, X0
+	VMAXPS X0, X14, X14
+	VMOVUPS X0, (DX)
+	ADDQ $16, DX
+	LEAQ (R13)(R8*1), DI
+	SUBQ $4, R9
+	JMP scores_four
+scores_one:
+	TESTQ R9, R9
+	JEQ scores_done
+	VXORPS Y0, Y0, Y0
+	XORQ AX, AX
+scores_one_loop:
+	VMOVUPS (SI)(AX*4), Y4
+	VFMADD231PS (DI)(AX*4), Y4, Y0
+	ADDQ $8, AX
+	CMPQ AX, R10
+	JLT scores_one_loop
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMULSS X15, X0, X0
+	VMAXSS X0, X14, X14
+	VMOVSS X0, (DX)
+	ADDQ $4, DX
+	ADDQ R8, DI
+	DECQ R9
+	JMP scores_one
+scores_done:
+	VPERMILPS $0x4e, X14, X0
+	VMAXPS X0, X14, X14
+	VPERMILPS $0xb1, X14, X0
+	VMAXPS X0, X14, X14
+	VMOVSS X14, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func attnAccumAVX2(out, p, v *float32, ldv, n, d8 int, scale float32)
+// out[i] = scale · Σ_{j<n} p[j]·v[j*ldv+i] for i < d8.
+TEXT ·attnAccumAVX2(SB), NOSPLIT, $0-52
+	MOVQ out+0(FP), DX
+	MOVQ p+8(FP), SI
+	MOVQ v+16(FP), DI
+	MOVQ ldv+24(FP), R8
+	SHLQ $2, R8
+	MOVQ n+32(FP), R9
+	MOVQ d8+40(FP), R10
+	VBROADCASTSS scale+48(FP), Y15
+accum_chunk32:
+	CMPQ R10, $32
+	JLT accum_chunk8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ DI, BX
+	XORQ AX, AX
+	TESTQ R9, R9
+	JEQ accum_store32
+accum_key32:
+	VBROADCASTSS (SI)(AX*4), Y4
+	VFMADD231PS (BX), Y4, Y0
+	VFMADD231PS 32(BX), Y4, Y1
+	VFMADD231PS 64(BX), Y4, Y2
+	VFMADD231PS 96(BX), Y4, Y3
+	ADDQ R8, BX
+	INCQ AX
+	CMPQ AX, R9
+	JLT accum_key32
+accum_store32:
+	VMULPS Y15, Y0, Y0
+	VMOVUPS Y0, (DX)
+	VMULPS Y15, Y1, Y1
+	VMOVUPS Y1, 32(DX)
+	VMULPS Y15, Y2, Y2
+	VMOVUPS Y2, 64(DX)
+	VMULPS Y15, Y3, Y3
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, DX
+	ADDQ $128, DI
+	SUBQ $32, R10
+	JMP accum_chunk32
+accum_chunk8:
+	TESTQ R10, R10
+	JEQ accum_done
+	VXORPS Y0, Y0, Y0
+	MOVQ DI, BX
+	XORQ AX, AX
+	TESTQ R9, R9
+	JEQ accum_store8
+accum_key8:
+	VBROADCASTSS (SI)(AX*4), Y4
+	VFMADD231PS (BX), Y4, Y0
+	ADDQ R8, BX
+	INCQ AX
+	CMPQ AX, R9
+	JLT accum_key8
+accum_store8:
+	VMULPS Y15, Y0, Y0
+	VMOVUPS Y0, (DX)
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, R10
+	JMP accum_chunk8
+accum_done:
+	VZEROUPPER
+	RET
+
+// EXPCONST loads the constants of EXP8 into Y5-Y14.
+#define EXPCONST \
+	MOVL $0xc2aeac4f, AX \
+	MOVD AX, X14 \
+	VBROADCASTSS X14, Y14 \
+	MOVL $0x3fb8aa3b, AX \
+	MOVD AX, X13 \
+	VBROADCASTSS X13, Y13 \
+	MOVL $0x3f318000, AX \
+	MOVD AX, X12 \
+	VBROADCASTSS X12, Y12 \
+	MOVL $0xb95e8083, AX \
+	MOVD AX, X11 \
+	VBROADCASTSS X11, Y11 \
+	MOVL $0x39506967, AX \
+	MOVD AX, X10 \
+	VBROADCASTSS X10, Y10 \
+	MOVL $0x3ab743ce, AX \
+	MOVD AX, X9 \
+	VBROADCASTSS X9, Y9 \
+	MOVL $0x3c088908, AX \
+	MOVD AX, X8 \
+	VBROADCASTSS X8, Y8 \
+	MOVL $0x3d2aa9c1, AX \
+	MOVD AX, X7 \
+	VBROADCASTSS X7, Y7 \
+	MOVL $0x3e2aaaaa, AX \
+	MOVD AX, X6 \
+	VBROADCASTSS X6, Y6 \
+	MOVL $0x3f000000, AX \
+	MOVD AX, X5 \
+	VBROADCASTSS X5, Y5
+
+// EXP8 sets Y2 = exp(Y0) (expF32's polynomial); clobbers Y0, Y1, Y3, DX.
+// Constants: Y14 low clamp -87.336544, Y13 log2(e), Y12/Y11 ln2 in two
+// parts, Y10-Y5 the polynomial.
+#define EXP8 \
+	VMAXPS Y14, Y0, Y0 \
+	MOVL $0x42b0c0a5, DX \
+	MOVD DX, X3 \
+	VBROADCASTSS X3, Y3 \
+	VMINPS Y3, Y0, Y0 \
+	VMULPS Y13, Y0, Y1 \
+	VROUNDPS $0, Y1, Y1 \
+	VFNMADD231PS Y12, Y1, Y0 \
+	VFNMADD231PS Y11, Y1, Y0 \
+	VMOVAPS Y10, Y2 \
+	VFMADD213PS Y9, Y0, Y2 \
+	VFMADD213PS Y8, Y0, Y2 \
+	VFMADD213PS Y7, Y0, Y2 \
+	VFMADD213PS Y6, Y0, Y2 \
+	VFMADD213PS Y5, Y0, Y2 \
+	VMULPS Y0, Y0, Y3 \
+	VFMADD213PS Y0, Y3, Y2 \
+	MOVL $0x3f800000, DX \
+	MOVD DX, X3 \
+	VBROADCASTSS X3, Y3 \
+	VADDPS Y3, Y2, Y2 \
+	VCVTPS2DQ Y1, Y1 \
+	VPSLLD $23, Y1, Y1 \
+	VPADDD Y3, Y1, Y1 \
+	VMULPS Y1, Y2, Y2
+
+// func expShiftAVX2(x *float32, n8 int, m float32) float32
+// x[i] = exp(x[i]-m) for i < n8 (expShiftGeneric's polynomial); returns Σ.
+TEXT ·expShiftAVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ n8+8(FP), CX
+	VBROADCASTSS m+16(FP), Y15
+	EXPCONST
+	VXORPS Y4, Y4, Y4 // sum
+	XORQ BX, BX
+	TESTQ CX, CX
+	JEQ exp_done
+exp_loop:
+	VMOVUPS (SI)(BX*4), Y0
+	VSUBPS Y15, Y0, Y0
+	EXP8
+	VMOVUPS Y2, (SI)(BX*4)
+	VADDPS Y2, Y4, Y4
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT exp_loop
+exp_done:
+	VEXTRACTF128 $1, Y4, X0
+	VADDPS X0, X4, X4
+	VHADDPS X4, X4, X4
+	VHADDPS X4, X4, X4
+	VMOVSS X4, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func swigluAVX2(dst, gate, up *float32, n8 int)
+// dst[i] = g[i]/(1+exp(-g[i]))·u[i] for i < n8 (swigluRowGeneric).
+TEXT ·swigluAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ gate+8(FP), SI
+	MOVQ up+16(FP), R8
+	MOVQ n8+24(FP), CX
+	EXPCONST
+	VXORPS Y15, Y15, Y15
+	XORQ BX, BX
+	TESTQ CX, CX
+	JEQ swiglu_done
+swiglu_loop:
+	VMOVUPS (SI)(BX*4), Y4
+	VSUBPS Y4, Y15, Y0
+	EXP8
+	VADDPS Y3, Y2, Y2
+	VDIVPS Y2, Y4, Y4
+	VMULPS (R8)(BX*4), Y4, Y4
+	VMOVUPS Y4, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT swiglu_loop
+swiglu_done:
+	VZEROUPPER
+	RET
+
+// func attnScoresAVX512(dst, q, k *float32, ldk, n, d16 int, scale float32) float32
+// attnScoresAVX2 with 16 columns a step (d16 a multiple of 16).
+TEXT ·attnScoresAVX512(SB), NOSPLIT, $0-60
+	MOVQ dst+0(FP), DX
+	MOVQ q+8(FP), SI
+	MOVQ k+16(FP), DI
+	MOVQ ldk+24(FP), R8
+	SHLQ $2, R8
+	MOVQ n+32(FP), R9
+	MOVQ d16+40(FP), R10
+	VBROADCASTSS scale+48(FP), X15
+	MOVL $0xff800000, AX // -Inf
+	MOVD AX, X14
+	VBROADCASTSS X14, X14
+scores5_four:
+	CMPQ R9, $4
+	JLT scores5_one
+	LEAQ (DI)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	XORQ AX, AX
+scores5_four_loop:
+	VMOVUPS (SI)(AX*4), Z4
+	VFMADD231PS (DI)(AX*4), Z4, Z0
+	VFMADD231PS (R11)(AX*4), Z4, Z1
+	VFMADD231PS (R12)(AX*4), Z4, Z2
+	VFMADD231PS (R13)(AX*4), Z4, Z3
+	ADDQ $16, AX
+	CMPQ AX, R10
+	JLT scores5_four_loop
+	VEXTRACTF64X4 $1, Z0, Y5
+	VADDPS Y5, Y0, Y0
+	VEXTRACTF64X4 $1, Z1, Y5
+	VADDPS Y5, Y1, Y1
+	VEXTRACTF64X4 $1, Z2, Y5
+	VADDPS Y5, Y2, Y2
+	VEXTRACTF64X4 $1, Z3, Y5
+	VADDPS Y5, Y3, Y3
+	VEXTRACTF128 $1, Y0, X5
+	VADDPS X5, X0, X0
+	VEXTRACTF128 $1, Y1, X5
+	VADDPS X5, X1, X1
+	VEXTRACTF128 $1, Y2, X5
+	VADDPS X5, X2, X2
+	VEXTRACTF128 $1, Y3, X5
+	VADDPS X5, X3, X3
+	VHADDPS X1, X0, X0
+	VHADDPS X3, X2, X2
+	VHADDPS X2, X0, X0
+	VMULPS X15, X0, X0
+	VMAXPS X0, X14, X14
+	VMOVUPS X0, (DX)
+	ADDQ $16, DX
+	LEAQ (R13)(R8*1), DI
+	SUBQ $4, R9
+	JMP scores5_four
+scores5_one:
+	TESTQ R9, R9
+	JEQ scores5_done
+	VPXORD Z0, Z0, Z0
+	XORQ AX, AX
+scores5_one_loop:
+	VMOVUPS (SI)(AX*4), Z4
+	VFMADD231PS (DI)(AX*4), Z4, Z0
+	ADDQ $16, AX
+	CMPQ AX, R10
+	JLT scores5_one_loop
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMULSS X15, X0, X0
+	VMAXSS X0, X14, X14
+	VMOVSS X0, (DX)
+	ADDQ $4, DX
+	ADDQ R8, DI
+	DECQ R9
+	JMP scores5_one
+scores5_done:
+	VPERMILPS $0x4e, X14, X0
+	VMAXPS X0, X14, X14
+	VPERMILPS $0xb1, X14, X0
+	VMAXPS X0, X14, X14
+	VMOVSS X14, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func attnAccumAVX512(out, p, v *float32, ldv, n, d16 int, scale float32)
+// attnAccumAVX2 with 64 then 16 columns a step (d16 a multiple of 16).
+TEXT ·attnAccumAVX512(SB), NOSPLIT, $0-52
+	MOVQ out+0(FP), DX
+	MOVQ p+8(FP), SI
+	MOVQ v+16(FP), DI
+	MOVQ ldv+24(FP), R8
+	SHLQ $2, R8
+	MOVQ n+32(FP), R9
+	MOVQ d16+40(FP), R10
+	VBROADCASTSS scale+48(FP), Z15
+accum5_chunk64:
+	CMPQ R10, $64
+	JLT accum5_chunk16
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ DI, BX
+	XORQ AX, AX
+	TESTQ R9, R9
+	JEQ accum5_store64
+accum5_key64:
+	VBROADCASTSS (SI)(AX*4), Z4
+	VFMADD231PS (BX), Z4, Z0
+	VFMADD231PS 64(BX), Z4, Z1
+	VFMADD231PS 128(BX), Z4, Z2
+	VFMADD231PS 192(BX), Z4, Z3
+	ADDQ R8, BX
+	INCQ AX
+	CMPQ AX, R9
+	JLT accum5_key64
+accum5_store64:
+	VMULPS Z15, Z0, Z0
+	VMOVUPS Z0, (DX)
+	VMULPS Z15, Z1, Z1
+	VMOVUPS Z1, 64(DX)
+	VMULPS Z15, Z2, Z2
+	VMOVUPS Z2, 128(DX)
+	VMULPS Z15, Z3, Z3
+	VMOVUPS Z3, 192(DX)
+	ADDQ $256, DX
+	ADDQ $256, DI
+	SUBQ $64, R10
+	JMP accum5_chunk64
+accum5_chunk16:
+	TESTQ R10, R10
+	JEQ accum5_done
+	VPXORD Z0, Z0, Z0
+	MOVQ DI, BX
+	XORQ AX, AX
+	TESTQ R9, R9
+	JEQ accum5_store16
+accum5_key16:
+	VBROADCASTSS (SI)(AX*4), Z4
+	VFMADD231PS (BX), Z4, Z0
+	ADDQ R8, BX
+	INCQ AX
+	CMPQ AX, R9
+	JLT accum5_key16
+accum5_store16:
+	VMULPS Z15, Z0, Z0
+	VMOVUPS Z0, (DX)
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $16, R10
+	JMP accum5_chunk16
+accum5_done:
+	VZEROUPPER
+	RET
