@@ -197,8 +197,3 @@ func TestDraft_SIGKILLDuringDraftGivesOneDraft(t *testing.T) {
 	}
 	t.Logf("SIGTERM → exit in %.0f ms", float64(time.Since(stopAt).Microseconds())/1000)
 }
-
-func firstWords(s string, n int) string {
-	f := strings.Fields(s)
-	return strings.Join(f[:min(n, len(f))], " ")
-}

@@ -260,3 +260,9 @@ func readSummary(t *testing.T, file string) *dicom.Summary {
 	}
 	return f.Summary
 }
+
+// firstWords is the first n words of s, for logging model text.
+func firstWords(s string, n int) string {
+	f := strings.Fields(s)
+	return strings.Join(f[:min(n, len(f))], " ")
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"net/http"
 	"os"
@@ -237,6 +238,7 @@ func (s *Server) finishAsk(sw *sseWriter, job askJob, it askItem) {
 		s.streamError(sw, err)
 		return
 	}
+	s.log.Info("ask done", "ask_id", stored.ID, "tokens", len(res.IDs), "stop", res.Stop, stageAttrs(timings))
 	ids := res.IDs
 	if ids == nil {
 		ids = []int{}
@@ -297,4 +299,16 @@ func (s *Server) listAsks(c *fiber.Ctx) error {
 		asks = []store.AskRecord{}
 	}
 	return c.JSON(list[store.AskRecord]{Items: asks})
+}
+
+// stageAttrs is the per-stage timings of one answer as a log group
+// (timings_ms.render=…, timings_ms.vision=…), stages in a fixed order.
+func stageAttrs(ms map[string]float64) slog.Attr {
+	var attrs []any
+	for _, k := range []string{"render", "queue", "preprocess", "vision", "prefill", "decode", "total"} {
+		if v, ok := ms[k]; ok {
+			attrs = append(attrs, slog.Float64(k, v))
+		}
+	}
+	return slog.Group("timings_ms", attrs...)
 }

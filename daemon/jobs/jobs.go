@@ -199,7 +199,7 @@ func (q *Queue) run(ctx context.Context, j store.Job, log *slog.Logger) (failed 
 		q.stats.done.Add(1)
 		q.stats.draftMicros.Add(uint64(time.Since(start).Microseconds()))
 		log.Info("draft done", "version", rep.Version, "ms", time.Since(start).Milliseconds(),
-			"images", len(rep.Provenance.SOPInstanceUIDs))
+			"images", len(rep.Provenance.SOPInstanceUIDs), slog.Any("timings_ms", rep.Provenance.TimingsMS))
 		return false
 	}
 	var perm *permanentError
