@@ -6,21 +6,22 @@ import (
 	"math"
 )
 
-// GGUF metadata value types (gguf_type).
+// GGUF metadata value types (gguf_type in the GGUF specification), shared
+// by this writer and the reader in model/weights.
 const (
-	ggufUint8 uint32 = iota
-	ggufInt8
-	ggufUint16
-	ggufInt16
-	ggufUint32
-	ggufInt32
-	ggufFloat32
-	ggufBool
-	ggufString
-	ggufArray
-	ggufUint64
-	ggufInt64
-	ggufFloat64
+	GGUFUint8 uint32 = iota
+	GGUFInt8
+	GGUFUint16
+	GGUFInt16
+	GGUFUint32
+	GGUFInt32
+	GGUFFloat32
+	GGUFBool
+	GGUFString
+	GGUFArray
+	GGUFUint64
+	GGUFInt64
+	GGUFFloat64
 )
 
 // KV is one GGUF metadata entry. Value is one of uint8, int8, uint16,
@@ -64,33 +65,33 @@ func encodeValue(v any) (uint32, []byte, error) {
 		for i := 0; i < n; i++ {
 			b = each(b, i)
 		}
-		return ggufArray, b, nil
+		return GGUFArray, b, nil
 	}
 	switch x := v.(type) {
 	case []string:
-		return arr(ggufString, len(x), func(b []byte, i int) []byte { return appendString(b, x[i]) })
+		return arr(GGUFString, len(x), func(b []byte, i int) []byte { return appendString(b, x[i]) })
 	case []uint8:
-		return arr(ggufUint8, len(x), func(b []byte, i int) []byte { return append(b, x[i]) })
+		return arr(GGUFUint8, len(x), func(b []byte, i int) []byte { return append(b, x[i]) })
 	case []int8:
-		return arr(ggufInt8, len(x), func(b []byte, i int) []byte { return append(b, byte(x[i])) })
+		return arr(GGUFInt8, len(x), func(b []byte, i int) []byte { return append(b, byte(x[i])) })
 	case []bool:
-		return arr(ggufBool, len(x), func(b []byte, i int) []byte { return append(b, boolByte(x[i])) })
+		return arr(GGUFBool, len(x), func(b []byte, i int) []byte { return append(b, boolByte(x[i])) })
 	case []uint16:
-		return arr(ggufUint16, len(x), func(b []byte, i int) []byte { return le.AppendUint16(b, x[i]) })
+		return arr(GGUFUint16, len(x), func(b []byte, i int) []byte { return le.AppendUint16(b, x[i]) })
 	case []int16:
-		return arr(ggufInt16, len(x), func(b []byte, i int) []byte { return le.AppendUint16(b, uint16(x[i])) })
+		return arr(GGUFInt16, len(x), func(b []byte, i int) []byte { return le.AppendUint16(b, uint16(x[i])) })
 	case []uint32:
-		return arr(ggufUint32, len(x), func(b []byte, i int) []byte { return le.AppendUint32(b, x[i]) })
+		return arr(GGUFUint32, len(x), func(b []byte, i int) []byte { return le.AppendUint32(b, x[i]) })
 	case []int32:
-		return arr(ggufInt32, len(x), func(b []byte, i int) []byte { return le.AppendUint32(b, uint32(x[i])) })
+		return arr(GGUFInt32, len(x), func(b []byte, i int) []byte { return le.AppendUint32(b, uint32(x[i])) })
 	case []float32:
-		return arr(ggufFloat32, len(x), func(b []byte, i int) []byte { return le.AppendUint32(b, math.Float32bits(x[i])) })
+		return arr(GGUFFloat32, len(x), func(b []byte, i int) []byte { return le.AppendUint32(b, math.Float32bits(x[i])) })
 	case []uint64:
-		return arr(ggufUint64, len(x), func(b []byte, i int) []byte { return le.AppendUint64(b, x[i]) })
+		return arr(GGUFUint64, len(x), func(b []byte, i int) []byte { return le.AppendUint64(b, x[i]) })
 	case []int64:
-		return arr(ggufInt64, len(x), func(b []byte, i int) []byte { return le.AppendUint64(b, uint64(x[i])) })
+		return arr(GGUFInt64, len(x), func(b []byte, i int) []byte { return le.AppendUint64(b, uint64(x[i])) })
 	case []float64:
-		return arr(ggufFloat64, len(x), func(b []byte, i int) []byte { return le.AppendUint64(b, math.Float64bits(x[i])) })
+		return arr(GGUFFloat64, len(x), func(b []byte, i int) []byte { return le.AppendUint64(b, math.Float64bits(x[i])) })
 	}
 	return 0, nil, fmt.Errorf("unsupported value type %T", v)
 }
@@ -101,29 +102,29 @@ func encodeScalar(v any, b []byte) (typ uint32, out []byte, ok bool) {
 	le := binary.LittleEndian
 	switch x := v.(type) {
 	case uint8:
-		return ggufUint8, append(b, x), true
+		return GGUFUint8, append(b, x), true
 	case int8:
-		return ggufInt8, append(b, byte(x)), true
+		return GGUFInt8, append(b, byte(x)), true
 	case bool:
-		return ggufBool, append(b, boolByte(x)), true
+		return GGUFBool, append(b, boolByte(x)), true
 	case uint16:
-		return ggufUint16, le.AppendUint16(b, x), true
+		return GGUFUint16, le.AppendUint16(b, x), true
 	case int16:
-		return ggufInt16, le.AppendUint16(b, uint16(x)), true
+		return GGUFInt16, le.AppendUint16(b, uint16(x)), true
 	case uint32:
-		return ggufUint32, le.AppendUint32(b, x), true
+		return GGUFUint32, le.AppendUint32(b, x), true
 	case int32:
-		return ggufInt32, le.AppendUint32(b, uint32(x)), true
+		return GGUFInt32, le.AppendUint32(b, uint32(x)), true
 	case float32:
-		return ggufFloat32, le.AppendUint32(b, math.Float32bits(x)), true
+		return GGUFFloat32, le.AppendUint32(b, math.Float32bits(x)), true
 	case uint64:
-		return ggufUint64, le.AppendUint64(b, x), true
+		return GGUFUint64, le.AppendUint64(b, x), true
 	case int64:
-		return ggufInt64, le.AppendUint64(b, uint64(x)), true
+		return GGUFInt64, le.AppendUint64(b, uint64(x)), true
 	case float64:
-		return ggufFloat64, le.AppendUint64(b, math.Float64bits(x)), true
+		return GGUFFloat64, le.AppendUint64(b, math.Float64bits(x)), true
 	case string:
-		return ggufString, appendString(b, x), true
+		return GGUFString, appendString(b, x), true
 	}
 	return 0, nil, false
 }

@@ -62,10 +62,10 @@ func TestWriter_LayoutAndOffsets(t *testing.T) {
 		t.Fatalf("file of %d bytes, want %d", len(b), dataStart+32+alignUp(136, 32))
 	}
 	// Metadata encodings: a float32 and an int32 array.
-	if j := bytes.Index(b, []byte("x.f")); le.Uint32(b[j+3:]) != ggufFloat32 || math.Float32frombits(le.Uint32(b[j+7:])) != 1.5 {
+	if j := bytes.Index(b, []byte("x.f")); le.Uint32(b[j+3:]) != GGUFFloat32 || math.Float32frombits(le.Uint32(b[j+7:])) != 1.5 {
 		t.Fatal("float32 value encoded wrongly")
 	}
-	if j := bytes.Index(b, []byte("x.list")); le.Uint32(b[j+6:]) != ggufArray || le.Uint32(b[j+10:]) != ggufInt32 ||
+	if j := bytes.Index(b, []byte("x.list")); le.Uint32(b[j+6:]) != GGUFArray || le.Uint32(b[j+10:]) != GGUFInt32 ||
 		le.Uint64(b[j+14:]) != 2 || int32(le.Uint32(b[j+26:])) != -2 {
 		t.Fatal("int32 array encoded wrongly")
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/lingshu-edge/lingshu/kernels"
+
+	"github.com/lingshu-edge/lingshu/quant"
 )
 
 // Seeds live in testdata/ (seed*.safetensors, seed*.gguf); regenerate them
@@ -25,23 +27,23 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := minimalQwen2GGUF()
-	g.kvRaw("general.alignment", ggufUint32, le(uint32(32))).
-		kvRaw("qwen2.rope.freq_base", ggufFloat32, le(float32(1e6))).
-		kvRaw("tokenizer.ggml.tokens", ggufArray, le(ggufString, uint64(2), "a", "b")).
-		kvRaw("nested", ggufArray, le(ggufArray, uint64(1), ggufInt64, uint64(1), int64(-5))).
-		kvRaw("f64", ggufFloat64, le(0.5))
+	g.kvRaw("general.alignment", quant.GGUFUint32, le(uint32(32))).
+		kvRaw("qwen2.rope.freq_base", quant.GGUFFloat32, le(float32(1e6))).
+		kvRaw("tokenizer.ggml.tokens", quant.GGUFArray, le(quant.GGUFString, uint64(2), "a", "b")).
+		kvRaw("nested", quant.GGUFArray, le(quant.GGUFArray, uint64(1), quant.GGUFInt64, uint64(1), int64(-5))).
+		kvRaw("f64", quant.GGUFFloat64, le(0.5))
 	g.tensor("blk.0.attn_q.weight", 8, make([]byte, 34), 32, 1).tensor("output.weight", 1, make([]byte, 12), 2, 3)
-	v2 := minimalQwen2GGUF().kvRaw("general.alignment", ggufUint32, le(uint32(64)))
+	v2 := minimalQwen2GGUF().kvRaw("general.alignment", quant.GGUFUint32, le(uint32(64)))
 	v2.version, v2.align = 2, 64
 	v2.tensor("blk.0.ffn_up.weight", 12, make([]byte, 144), 256, 1).tensor("blk.0.ffn_down.weight", 77, nil, 256)
 	meta := minimalQwen2GGUF()
-	meta.kvRaw("u8", ggufUint8, le(uint8(7))).kvRaw("i8", ggufInt8, le(int8(-7))).
-		kvRaw("u16", ggufUint16, le(uint16(700))).kvRaw("i16", ggufInt16, le(int16(-700))).
-		kvRaw("i32", ggufInt32, le(int32(-70000))).kvRaw("b", ggufBool, le(uint8(1))).
-		kvRaw("u64", ggufUint64, le(uint64(1)<<40)).kvRaw("i64", ggufInt64, le(int64(-1)<<40)).
-		kvRaw("arr", ggufArray, le(ggufFloat32, uint64(2), float32(1), float32(2))).
-		kvRaw("bools", ggufArray, le(ggufBool, uint64(2), uint8(0), uint8(1))).
-		kvRaw("nested", ggufArray, le(ggufArray, uint64(2), ggufUint8, uint64(1), uint8(9), ggufString, uint64(1), "s"))
+	meta.kvRaw("u8", quant.GGUFUint8, le(uint8(7))).kvRaw("i8", quant.GGUFInt8, le(int8(-7))).
+		kvRaw("u16", quant.GGUFUint16, le(uint16(700))).kvRaw("i16", quant.GGUFInt16, le(int16(-700))).
+		kvRaw("i32", quant.GGUFInt32, le(int32(-70000))).kvRaw("b", quant.GGUFBool, le(uint8(1))).
+		kvRaw("u64", quant.GGUFUint64, le(uint64(1)<<40)).kvRaw("i64", quant.GGUFInt64, le(int64(-1)<<40)).
+		kvRaw("arr", quant.GGUFArray, le(quant.GGUFFloat32, uint64(2), float32(1), float32(2))).
+		kvRaw("bools", quant.GGUFArray, le(quant.GGUFBool, uint64(2), uint8(0), uint8(1))).
+		kvRaw("nested", quant.GGUFArray, le(quant.GGUFArray, uint64(2), quant.GGUFUint8, uint64(1), uint8(9), quant.GGUFString, uint64(1), "s"))
 	meta.tensor("output.weight", 30, make([]byte, 12), 2, 3).tensor("output_norm.weight", 0, make([]byte, 8), 2)
 	seeds := map[string][]byte{"seed.safetensors": st.Bytes(), "seed.gguf": g.bytes(), "seed-v2.gguf": v2.bytes(), "seed-meta.gguf": meta.bytes()}
 	for name, b := range seeds {

@@ -22,23 +22,6 @@ const (
 
 var ggufMagic = []byte("GGUF")
 
-// GGUF metadata value types.
-const (
-	ggufUint8 uint32 = iota
-	ggufInt8
-	ggufUint16
-	ggufInt16
-	ggufUint32
-	ggufInt32
-	ggufFloat32
-	ggufBool
-	ggufString
-	ggufArray
-	ggufUint64
-	ggufInt64
-	ggufFloat64
-)
-
 // ggmlType describes a tensor element type of GGUF.
 type ggmlType struct {
 	name       string

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/lingshu-edge/lingshu/kernels"
+
+	"github.com/lingshu-edge/lingshu/quant"
 )
 
 // ggufBuilder writes small GGUF files for tests.
@@ -87,10 +89,10 @@ func (g *ggufBuilder) bytes() []byte {
 
 func minimalQwen2GGUF() *ggufBuilder {
 	g := newGGUF()
-	g.kvRaw("general.architecture", ggufString, le("qwen2"))
-	g.kvRaw("qwen2.embedding_length", ggufUint32, le(uint32(2)))
-	g.kvRaw("qwen2.block_count", ggufUint32, le(uint32(1)))
-	g.kvRaw("qwen2.attention.head_count", ggufUint32, le(uint32(1)))
+	g.kvRaw("general.architecture", quant.GGUFString, le("qwen2"))
+	g.kvRaw("qwen2.embedding_length", quant.GGUFUint32, le(uint32(2)))
+	g.kvRaw("qwen2.block_count", quant.GGUFUint32, le(uint32(1)))
+	g.kvRaw("qwen2.attention.head_count", quant.GGUFUint32, le(uint32(1)))
 	g.tensor("token_embd.weight", 0, make([]byte, 4*2*3), 2, 3)
 	return g
 }
@@ -265,14 +267,14 @@ func TestGGUF_NameTable(t *testing.T) {
 
 func TestGGUF_MetadataTypes(t *testing.T) {
 	g := minimalQwen2GGUF()
-	g.kvRaw("u8", ggufUint8, le(uint8(7))).kvRaw("i8", ggufInt8, le(int8(-7))).
-		kvRaw("u16", ggufUint16, le(uint16(700))).kvRaw("i16", ggufInt16, le(int16(-700))).
-		kvRaw("i32", ggufInt32, le(int32(-70000))).kvRaw("f32", ggufFloat32, le(float32(0.5))).
-		kvRaw("b", ggufBool, le(uint8(1))).kvRaw("u64", ggufUint64, le(uint64(1)<<40)).
-		kvRaw("i64", ggufInt64, le(int64(-1)<<40)).kvRaw("f64", ggufFloat64, le(0.25)).
-		kvRaw("arr", ggufArray, le(ggufInt16, uint64(2), int16(-1), int16(2))).
-		kvRaw("strs", ggufArray, le(ggufString, uint64(2), "a", "bc")).
-		kvRaw("nested", ggufArray, le(ggufArray, uint64(2), ggufUint8, uint64(1), uint8(9), ggufBool, uint64(1), uint8(0)))
+	g.kvRaw("u8", quant.GGUFUint8, le(uint8(7))).kvRaw("i8", quant.GGUFInt8, le(int8(-7))).
+		kvRaw("u16", quant.GGUFUint16, le(uint16(700))).kvRaw("i16", quant.GGUFInt16, le(int16(-700))).
+		kvRaw("i32", quant.GGUFInt32, le(int32(-70000))).kvRaw("f32", quant.GGUFFloat32, le(float32(0.5))).
+		kvRaw("b", quant.GGUFBool, le(uint8(1))).kvRaw("u64", quant.GGUFUint64, le(uint64(1)<<40)).
+		kvRaw("i64", quant.GGUFInt64, le(int64(-1)<<40)).kvRaw("f64", quant.GGUFFloat64, le(0.25)).
+		kvRaw("arr", quant.GGUFArray, le(quant.GGUFInt16, uint64(2), int16(-1), int16(2))).
+		kvRaw("strs", quant.GGUFArray, le(quant.GGUFString, uint64(2), "a", "bc")).
+		kvRaw("nested", quant.GGUFArray, le(quant.GGUFArray, uint64(2), quant.GGUFUint8, uint64(1), uint8(9), quant.GGUFBool, uint64(1), uint8(0)))
 	gf, err := parseGGUF(g.bytes())
 	if err != nil {
 		t.Fatal(err)
@@ -303,10 +305,16 @@ func TestGGUF_Malformed(t *testing.T) {
 		{"huge kv count", func() []byte { return append([]byte("GGUF\x03\x00\x00\x00"), le(uint64(0), uint64(1)<<60)...) }, "metadata count"},
 		{"truncated kv", func() []byte { b := minimalQwen2GGUF().bytes(); return b[:40] }, "truncated"},
 		{"unknown value type", func() []byte { return minimalQwen2GGUF().kvRaw("x", 99, nil).bytes() }, "unknown value type 99"},
-		{"huge array", func() []byte { return minimalQwen2GGUF().kvRaw("x", ggufArray, le(ggufUint32, uint64(1)<<62)).bytes() }, "array count"},
-		{"duplicate key", func() []byte { return minimalQwen2GGUF().kvRaw("general.architecture", ggufString, le("x")).bytes() }, "duplicate metadata key"},
-		{"bad alignment", func() []byte { return minimalQwen2GGUF().kvRaw("general.alignment", ggufUint32, le(uint32(3))).bytes() }, "general.alignment"},
-		{"bad bool", func() []byte { return minimalQwen2GGUF().kvRaw("x", ggufBool, le(uint8(2))).bytes() }, "bool value 2"},
+		{"huge array", func() []byte {
+			return minimalQwen2GGUF().kvRaw("x", quant.GGUFArray, le(quant.GGUFUint32, uint64(1)<<62)).bytes()
+		}, "array count"},
+		{"duplicate key", func() []byte {
+			return minimalQwen2GGUF().kvRaw("general.architecture", quant.GGUFString, le("x")).bytes()
+		}, "duplicate metadata key"},
+		{"bad alignment", func() []byte {
+			return minimalQwen2GGUF().kvRaw("general.alignment", quant.GGUFUint32, le(uint32(3))).bytes()
+		}, "general.alignment"},
+		{"bad bool", func() []byte { return minimalQwen2GGUF().kvRaw("x", quant.GGUFBool, le(uint8(2))).bytes() }, "bool value 2"},
 		{"duplicate tensor", func() []byte { return minimalQwen2GGUF().tensor("token_embd.weight", 0, make([]byte, 4), 1).bytes() }, "duplicate tensor name"},
 		{"too many dims", func() []byte { return minimalQwen2GGUF().tensor("x", 0, make([]byte, 4), 1, 1, 1, 1, 1).bytes() }, "5 dimensions"},
 		{"q8 row", func() []byte { return minimalQwen2GGUF().tensor("x", 8, make([]byte, 34), 16, 2).bytes() }, "not a multiple of the Q8_0 block"},
@@ -348,7 +356,7 @@ func TestGGUF_MisalignedAndOverlap(t *testing.T) {
 }
 
 func TestGGUF_UnsupportedTypeFailsOnlyWhenUsed(t *testing.T) {
-	g := minimalQwen2GGUF().kvRaw("general.alignment", ggufUint32, le(uint32(64)))
+	g := minimalQwen2GGUF().kvRaw("general.alignment", quant.GGUFUint32, le(uint32(64)))
 	g.align = 64
 	g.tensor("blk.0.ffn_up.weight", 12, make([]byte, 144), 256, 1). // Q4_K
 									tensor("blk.0.ffn_down.weight", 77, nil, 256) // unknown id

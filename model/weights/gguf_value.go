@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/lingshu-edge/lingshu/quant"
 )
 
 // GGUF metadata values map to Go types as follows: uint8, int8, uint16,
@@ -14,16 +16,16 @@ import (
 
 // ggufScalarSize is the encoded size of each fixed-size scalar type.
 var ggufScalarSize = map[uint32]uint64{
-	ggufUint8: 1, ggufInt8: 1, ggufBool: 1, ggufUint16: 2, ggufInt16: 2,
-	ggufUint32: 4, ggufInt32: 4, ggufFloat32: 4, ggufUint64: 8, ggufInt64: 8, ggufFloat64: 8,
+	quant.GGUFUint8: 1, quant.GGUFInt8: 1, quant.GGUFBool: 1, quant.GGUFUint16: 2, quant.GGUFInt16: 2,
+	quant.GGUFUint32: 4, quant.GGUFInt32: 4, quant.GGUFFloat32: 4, quant.GGUFUint64: 8, quant.GGUFInt64: 8, quant.GGUFFloat64: 8,
 }
 
 // value reads one metadata value of type typ.
 func (r *ggufReader) value(typ uint32, depth int) (any, error) {
 	switch typ {
-	case ggufString:
+	case quant.GGUFString:
 		return r.str()
-	case ggufArray:
+	case quant.GGUFArray:
 		return r.array(depth + 1)
 	}
 	size, ok := ggufScalarSize[typ]
@@ -40,30 +42,30 @@ func (r *ggufReader) value(typ uint32, depth int) (any, error) {
 func decodeScalar(typ uint32, b []byte) (any, error) {
 	le := binary.LittleEndian
 	switch typ {
-	case ggufUint8:
+	case quant.GGUFUint8:
 		return b[0], nil
-	case ggufInt8:
+	case quant.GGUFInt8:
 		return int8(b[0]), nil
-	case ggufBool:
+	case quant.GGUFBool:
 		if b[0] > 1 {
 			return nil, fmt.Errorf("gguf: bool value %d", b[0])
 		}
 		return b[0] == 1, nil
-	case ggufUint16:
+	case quant.GGUFUint16:
 		return le.Uint16(b), nil
-	case ggufInt16:
+	case quant.GGUFInt16:
 		return int16(le.Uint16(b)), nil
-	case ggufUint32:
+	case quant.GGUFUint32:
 		return le.Uint32(b), nil
-	case ggufInt32:
+	case quant.GGUFInt32:
 		return int32(le.Uint32(b)), nil
-	case ggufFloat32:
+	case quant.GGUFFloat32:
 		return math.Float32frombits(le.Uint32(b)), nil
-	case ggufUint64:
+	case quant.GGUFUint64:
 		return le.Uint64(b), nil
-	case ggufInt64:
+	case quant.GGUFInt64:
 		return int64(le.Uint64(b)), nil
-	case ggufFloat64:
+	case quant.GGUFFloat64:
 		return math.Float64frombits(le.Uint64(b)), nil
 	}
 	return nil, fmt.Errorf("gguf: unknown value type %d", typ)
@@ -79,7 +81,7 @@ func (r *ggufReader) array(depth int) (any, error) {
 		return nil, err
 	}
 	switch et {
-	case ggufString:
+	case quant.GGUFString:
 		n, err := r.count("array", 8)
 		if err != nil {
 			return nil, err
@@ -91,7 +93,7 @@ func (r *ggufReader) array(depth int) (any, error) {
 			}
 		}
 		return out, nil
-	case ggufArray:
+	case quant.GGUFArray:
 		n, err := r.count("array", 4+8)
 		if err != nil {
 			return nil, err
@@ -122,32 +124,32 @@ func (r *ggufReader) array(depth int) (any, error) {
 func decodeScalarArray(et uint32, raw []byte, n int) (any, error) {
 	le := binary.LittleEndian
 	switch et {
-	case ggufUint8:
+	case quant.GGUFUint8:
 		return append([]uint8(nil), raw...), nil
-	case ggufInt8:
+	case quant.GGUFInt8:
 		return fill(n, func(i int) int8 { return int8(raw[i]) }), nil
-	case ggufBool:
+	case quant.GGUFBool:
 		for _, b := range raw {
 			if b > 1 {
 				return nil, fmt.Errorf("gguf: bool value %d", b)
 			}
 		}
 		return fill(n, func(i int) bool { return raw[i] == 1 }), nil
-	case ggufUint16:
+	case quant.GGUFUint16:
 		return fill(n, func(i int) uint16 { return le.Uint16(raw[2*i:]) }), nil
-	case ggufInt16:
+	case quant.GGUFInt16:
 		return fill(n, func(i int) int16 { return int16(le.Uint16(raw[2*i:])) }), nil
-	case ggufUint32:
+	case quant.GGUFUint32:
 		return fill(n, func(i int) uint32 { return le.Uint32(raw[4*i:]) }), nil
-	case ggufInt32:
+	case quant.GGUFInt32:
 		return fill(n, func(i int) int32 { return int32(le.Uint32(raw[4*i:])) }), nil
-	case ggufFloat32:
+	case quant.GGUFFloat32:
 		return fill(n, func(i int) float32 { return math.Float32frombits(le.Uint32(raw[4*i:])) }), nil
-	case ggufUint64:
+	case quant.GGUFUint64:
 		return fill(n, func(i int) uint64 { return le.Uint64(raw[8*i:]) }), nil
-	case ggufInt64:
+	case quant.GGUFInt64:
 		return fill(n, func(i int) int64 { return int64(le.Uint64(raw[8*i:])) }), nil
-	case ggufFloat64:
+	case quant.GGUFFloat64:
 		return fill(n, func(i int) float64 { return math.Float64frombits(le.Uint64(raw[8*i:])) }), nil
 	}
 	return nil, fmt.Errorf("gguf: unknown array element type %d", et)
