@@ -151,35 +151,7 @@ func WriteRandomQwen2(dir string, s Qwen2Shape, opts RandomOptions) error {
 
 func writeRandomSafetensors(path string, s Qwen2Shape, seed uint64) error {
 	names, shapes, ones := s.tensors()
-	ts := make([]WriteTensor, len(names))
-	for i := range names {
-		name, n, one := names[i], shapes[i].Numel(), ones[i]
-		ts[i] = WriteTensor{Name: name, DType: kernels.BF16, Shape: shapes[i], Fill: func(w io.Writer) error {
-			return fillBF16(w, n, one, seed, name)
-		}}
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".model-*.safetensors.tmp")
-	if err != nil {
-		return fmt.Errorf("weights: random model: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	err = WriteSafetensors(tmp, ts, map[string]string{"format": "pt"})
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("weights: random model: write %s: %w", path, err)
-	}
-	return nil
+	return writeRandomTensors(path, names, shapes, ones, seed)
 }
 
 // fillBF16 streams n BF16 values: ones, or N(0, 0.02) from a generator seeded
