@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -66,4 +67,33 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 		s.log.Error("audit user create", "err", err)
 	}
 	return c.Status(http.StatusCreated).JSON(u)
+}
+
+// updateUser: PATCH /api/v1/users/{name} {"role"?, "password"?,
+// "disabled"?} (admin) → the account. Disabling ends the user's sessions
+// at once (the store checks the account on every request).
+func (s *Server) updateUser(c *fiber.Ctx) error {
+	var req store.UserUpdate
+	if err := c.BodyParser(&req); err != nil {
+		return badRequest("body must be JSON {\"role\"?, \"password\"?, \"disabled\"?}")
+	}
+	if req.Role == nil && req.Password == nil && req.Disabled == nil {
+		return badRequest("nothing to change: give role, password or disabled")
+	}
+	if req.Password != nil && len(*req.Password) < 8 {
+		return badRequest("password must have at least 8 characters")
+	}
+	name := c.Params("name")
+	if req.Disabled != nil && *req.Disabled && name == session(c).User {
+		return errf(http.StatusConflict, CodeConflict, "you cannot disable your own account")
+	}
+	u, err := s.st.UpdateUser(name, req)
+	if err != nil {
+		return err
+	}
+	detail := fmt.Sprintf("name=%s role=%s disabled=%t password_changed=%t", u.Name, u.Role, u.Disabled, req.Password != nil)
+	if err := s.st.Audit(store.AuditRecord{User: session(c).User, Action: "user.update", RemoteAddr: c.IP(), Detail: detail}); err != nil {
+		s.log.Error("audit user update", "err", err)
+	}
+	return c.JSON(u)
 }

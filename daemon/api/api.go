@@ -215,6 +215,7 @@ func (s *Server) routes() {
 	a.Get("/api/v1/audit", s.requireRole(store.RoleAdmin), s.listAudit)
 	a.Get("/api/v1/users", s.requireRole(store.RoleAdmin), s.listUsers)
 	a.Post("/api/v1/users", s.requireRole(store.RoleAdmin), s.createUser)
+	a.Patch("/api/v1/users/:name", s.requireRole(store.RoleAdmin), s.updateUser)
 
 	a.Get("/", s.serveIndex)
 	a.Get(uiRoute, s.serveUI)

@@ -82,6 +82,8 @@ func classify(err error) (*apiError, bool) {
 		return errf(http.StatusConflict, CodeConflict, "user exists"), false
 	case errors.Is(err, store.ErrInvalidUser):
 		return badRequest(err.Error()), false
+	case errors.Is(err, store.ErrLastAdmin):
+		return errf(http.StatusConflict, CodeConflict, "the last enabled admin cannot be disabled or demoted"), false
 	case errors.Is(err, store.ErrClosed):
 		return errf(http.StatusServiceUnavailable, CodeUnavailable, "store closed"), false
 	case errors.Is(err, store.ErrInvalidReport), errors.Is(err, store.ErrInvalidJob), errors.Is(err, store.ErrInvalidAsk):

@@ -314,3 +314,61 @@ func TestStoreClosed_Unavailable(t *testing.T) {
 		}
 	}
 }
+
+func TestUsers_UpdateRolePasswordDisable(t *testing.T) {
+	f := newFixture(t, Config{})
+	patch := func(token, name string, body any) (int, []byte) {
+		t.Helper()
+		resp, b := f.do(t, "PATCH", "/api/v1/users/"+name, token, body)
+		return resp.StatusCode, b
+	}
+	if code, body := patch(f.staff, "nurse", map[string]any{"role": "admin"}); code != 403 {
+		t.Errorf("staff promotes itself: %d %s", code, body)
+	}
+	tests := []struct {
+		name string
+		user string
+		body any
+		want int
+	}{
+		{"nothing to change", "nurse", map[string]any{}, 400},
+		{"bad role", "nurse", map[string]any{"role": "god"}, 400},
+		{"short password", "nurse", map[string]any{"password": "short"}, 400},
+		{"unknown user", "nobody", map[string]any{"role": "staff"}, 404},
+		{"disable yourself", "root", map[string]any{"disabled": true}, 409},
+		{"demote the last admin", "root", map[string]any{"role": "staff"}, 409},
+		{"promote staff", "nurse", map[string]any{"role": "radiologist"}, 200},
+	}
+	for _, tt := range tests {
+		if code, body := patch(f.admin, tt.user, tt.body); code != tt.want {
+			t.Errorf("%s: %d %s, want %d", tt.name, code, body, tt.want)
+		}
+	}
+	// The role change applies to the open session at once: the former
+	// staff member now reaches a radiologist-only action's role check.
+	var me struct{ Role string }
+	f.getJSON(t, "/api/v1/auth/me", f.staff, 200, &me)
+	if me.Role != store.RoleRadiologist {
+		t.Errorf("role after promotion = %q", me.Role)
+	}
+	// Disabling ends the session and refuses new logins; enabling and a
+	// new password let the user back in.
+	if code, body := patch(f.admin, "nurse", map[string]any{"disabled": true}); code != 200 || !bytes.Contains(body, []byte(`"disabled":true`)) {
+		t.Fatalf("disable: %d %s", code, body)
+	}
+	f.getJSON(t, "/api/v1/studies", f.staff, 401, nil)
+	if resp, _ := f.do(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": "nurse", "password": "nursepass1"}); resp.StatusCode != 401 {
+		t.Errorf("disabled user logs in: %d", resp.StatusCode)
+	}
+	if code, body := patch(f.admin, "nurse", map[string]any{"disabled": false, "password": "newpass123"}); code != 200 {
+		t.Fatalf("enable: %d %s", code, body)
+	}
+	if tok := f.login(t, "nurse", "newpass123"); tok == "" {
+		t.Error("re-enabled user cannot log in with the new password")
+	}
+	var page list[store.AuditRecord]
+	f.getJSON(t, "/api/v1/audit?action=user.update", f.admin, 200, &page)
+	if len(page.Items) != 3 {
+		t.Errorf("%d user.update audit records, want 3", len(page.Items))
+	}
+}

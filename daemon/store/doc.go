@@ -55,6 +55,8 @@ var (
 	ErrUserExists = errors.New("store: user exists")
 	// ErrInvalidUser: bad user name, role or empty password.
 	ErrInvalidUser = errors.New("store: invalid user")
+	// ErrLastAdmin: UpdateUser would leave no enabled admin.
+	ErrLastAdmin = errors.New("store: the last enabled admin cannot be disabled or demoted")
 	// ErrBadCursor: a paging cursor that this store did not produce.
 	ErrBadCursor = errors.New("store: bad cursor")
 	// ErrClosed: the store has been closed.

@@ -29,6 +29,9 @@ type User struct {
 	Name    string    `json:"name"`
 	Role    string    `json:"role"`
 	Created time.Time `json:"created"`
+	// Disabled accounts cannot log in and their sessions stop working;
+	// the account and its audit trail stay.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 type userRecord struct {
@@ -152,7 +155,7 @@ func (s *Store) Authenticate(name, password string) (Session, error) {
 	if found {
 		hash = u.Hash
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !found {
+	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !found || u.Disabled {
 		return Session{}, ErrBadCredentials
 	}
 	raw := make([]byte, 32)
@@ -177,17 +180,20 @@ func (s *Store) Authenticate(name, password string) (Session, error) {
 	return sess, nil
 }
 
-// LookupSession returns the live session of a token; unknown or expired
-// tokens (and tokens of deleted users) give ErrNotFound.
+// LookupSession returns the live session of a token with the account's
+// current role; unknown or expired tokens, and tokens of deleted or
+// disabled users, give ErrNotFound.
 func (s *Store) LookupSession(token string) (Session, error) {
 	var sess Session
 	err := s.view(func(tx *bolt.Tx) error {
 		if err := getOne(tx, bSessions, string(tokenKey(token)), &sess); err != nil {
 			return err
 		}
-		if tx.Bucket(bUsers).Get([]byte(sess.User)) == nil {
-			return ErrNotFound
+		var u userRecord
+		if missing, err := getJSON(tx.Bucket(bUsers), sess.User, &u); err != nil || missing || u.Disabled {
+			return errors.Join(err, ErrNotFound)
 		}
+		sess.Role = u.Role // a role change applies at once, not at the next login
 		return nil
 	})
 	if err != nil {
@@ -234,3 +240,72 @@ func pruneSessions(tx *bolt.Tx, now time.Time) {
 }
 
 var errStop = errors.New("stop")
+
+// UserUpdate changes an account; nil fields stay as they are.
+type UserUpdate struct {
+	Role     *string `json:"role,omitempty"`
+	Password *string `json:"password,omitempty"`
+	Disabled *bool   `json:"disabled,omitempty"`
+}
+
+// UpdateUser changes name's role, password or disabled flag. The last
+// enabled admin cannot be disabled or demoted (ErrLastAdmin), so the
+// appliance always keeps someone who can manage it. Errors: ErrNotFound,
+// ErrInvalidUser, ErrLastAdmin.
+func (s *Store) UpdateUser(name string, upd UserUpdate) (User, error) {
+	if upd.Role != nil && !ValidRole(*upd.Role) {
+		return User{}, fmt.Errorf("store: update user %q: %w (role: admin|radiologist|staff)", name, ErrInvalidUser)
+	}
+	var hash []byte
+	if upd.Password != nil {
+		if *upd.Password == "" || len(*upd.Password) > 72 {
+			return User{}, fmt.Errorf("store: update user %q: %w (password: 1..72 bytes)", name, ErrInvalidUser)
+		}
+		var err error
+		if hash, err = bcrypt.GenerateFromPassword([]byte(*upd.Password), s.opts.BcryptCost); err != nil {
+			return User{}, fmt.Errorf("store: update user %q: %w", name, err)
+		}
+	}
+	var out userRecord
+	err := s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bUsers)
+		if missing, err := getJSON(b, name, &out); err != nil || missing {
+			return errors.Join(err, ErrNotFound)
+		}
+		wasAdmin := out.Role == RoleAdmin && !out.Disabled
+		if upd.Role != nil {
+			out.Role = *upd.Role
+		}
+		if upd.Disabled != nil {
+			out.Disabled = *upd.Disabled
+		}
+		if hash != nil {
+			out.Hash = hash
+		}
+		if wasAdmin && (out.Role != RoleAdmin || out.Disabled) {
+			admins := 0
+			err := b.ForEach(func(k, v []byte) error {
+				var u userRecord
+				if _, err := getJSON(b, string(k), &u); err != nil {
+					return err
+				}
+				if u.Role == RoleAdmin && !u.Disabled {
+					admins++
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if admins <= 1 {
+				return ErrLastAdmin
+			}
+		}
+		return putJSON(b, name, out)
+	})
+	if err != nil {
+		return User{}, fmt.Errorf("store: update user %q: %w", name, err)
+	}
+	s.log.Info("user updated", "user", name, "role", out.Role, "disabled", out.Disabled, "password_changed", hash != nil)
+	return out.User, nil
+}

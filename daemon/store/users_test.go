@@ -133,3 +133,28 @@ func TestAudit_AppendAndQuery(t *testing.T) {
 		t.Errorf("bad cursor: %v", err)
 	}
 }
+
+func TestUsers_UpdateKeepsOneAdmin(t *testing.T) {
+	s := openTest(t, t.TempDir(), testOptions(newClock()))
+	for _, n := range []string{"a1", "a2"} {
+		if _, err := s.CreateUser(n, "pw-"+n, RoleAdmin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	yes, staff := true, RoleStaff
+	if u, err := s.UpdateUser("a1", UserUpdate{Disabled: &yes}); err != nil || !u.Disabled {
+		t.Fatalf("disable one of two admins: %+v, %v", u, err)
+	}
+	if _, err := s.UpdateUser("a2", UserUpdate{Role: &staff}); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("demote the last enabled admin: %v", err)
+	}
+	if _, err := s.UpdateUser("a2", UserUpdate{Disabled: &yes}); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("disable the last enabled admin: %v", err)
+	}
+	if _, err := s.Authenticate("a1", "pw-a1"); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("disabled admin logs in: %v", err)
+	}
+	if _, err := s.UpdateUser("ghost", UserUpdate{Role: &staff}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown user: %v", err)
+	}
+}

@@ -226,6 +226,17 @@ func TestUI_Workflow(t *testing.T) {
 	b.shot("11-admin-jobs")
 	b.open("#/admin/users")
 	b.wait("users table", fmt.Sprintf(`document.querySelector('#users-table') && document.querySelector('#users-table').textContent.includes(%q)`, staffUser), 10*time.Second)
+	// Disabling the staff account from the users page ends its open
+	// session at once (the token from the staff part above).
+	staffRow := fmt.Sprintf(`[...document.querySelectorAll('#users-table tbody tr')].find((r) => r.cells[0].textContent === %q)`, staffUser)
+	js[bool](b, `(() => { `+staffRow+`.querySelector('button').click(); return true; })()`)
+	b.wait("staff disabled", `(() => { const r = `+staffRow+`; return !!r && r.textContent.includes('disabled'); })()`, 10*time.Second)
+	if got := e.try(t, staff, "GET", "/api/v1/studies", nil, nil); got != http.StatusUnauthorized {
+		t.Errorf("disabled staff session: %d, want 401", got)
+	}
+	if js[bool](b, `(() => { const r = [...document.querySelectorAll('#users-table tbody tr')].find((r) => r.cells[0].textContent === 'admin'); return !r.querySelector('button').disabled; })()`) {
+		t.Errorf("the signed-in admin is offered to disable their own account")
+	}
 	b.shot("13-admin-users")
 
 	// Large monitor: the viewer of the multi-frame MR.

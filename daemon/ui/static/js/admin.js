@@ -25,7 +25,7 @@ function table(cols, rows, id) {
     h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: cols.length, class: 'empty' }, 'Nothing to show.')))));
 }
 
-function users(body, signal) {
+function users(body, signal, ctx) {
   const list = h('div');
   const name = h('input', { id: 'u-name', required: true, autocomplete: 'off' });
   const pass = h('input', { id: 'u-pass', type: 'password', required: true, minlength: 8, autocomplete: 'new-password' });
@@ -47,11 +47,32 @@ function users(body, signal) {
       load();
     } catch (e2) { err.textContent = errText(e2); }
   });
+  // change sends one PATCH and reloads; the server refuses to disable
+  // yourself or to leave no enabled admin, and says so.
+  async function change(u, upd, done) {
+    try {
+      await api.patch('/users/' + api.enc(u.name), upd);
+      toast(done, 'ok');
+    } catch (e) { toast(errText(e), 'error'); }
+    load();
+  }
+  function row(u) {
+    const self = ctx && ctx.session && ctx.session.user === u.name;
+    const roleSel = h('select', { 'aria-label': 'Role of ' + u.name, disabled: self || null },
+      ['staff', 'radiologist', 'admin'].map((r) => h('option', { value: r, selected: r === u.role || null }, r)));
+    roleSel.addEventListener('change', () => change(u, { role: roleSel.value }, u.name + ' is now ' + roleSel.value + '.'));
+    const toggle = h('button', { type: 'button', class: 'btn small', disabled: self || null },
+      u.disabled ? 'Enable' : 'Disable');
+    toggle.addEventListener('click', () => change(u, { disabled: !u.disabled }, u.name + (u.disabled ? ' enabled.' : ' disabled: signed out everywhere.')));
+    return h('tr', { class: u.disabled ? 'user-disabled' : null },
+      h('td', {}, u.name), h('td', {}, roleSel),
+      h('td', {}, h('span', { class: 'role-badge' }, u.disabled ? 'disabled' : 'active')),
+      h('td', {}, fmtStamp(u.created)), h('td', {}, toggle));
+  }
   async function load() {
     try {
       const res = await api.get('/users', { signal });
-      clear(list).append(table(['User', 'Role', 'Created'], (res.items || []).map((u) =>
-        h('tr', {}, h('td', {}, u.name), h('td', {}, h('span', { class: 'role-badge' }, u.role)), h('td', {}, fmtStamp(u.created)))), 'users-table'));
+      clear(list).append(table(['User', 'Role', 'Status', 'Created', ''], (res.items || []).map(row), 'users-table'));
     } catch (e) { if (e.name !== 'AbortError') clear(list).append(h('p', { class: 'form-error' }, errText(e))); }
   }
   body.append(list, form);

@@ -61,6 +61,7 @@ export async function json(method, path, opts) {
 
 export const get = (path, opts) => json('GET', path, opts);
 export const post = (path, body, opts) => json('POST', path, { ...(opts || {}), body: body === undefined ? {} : body });
+export const patch = (path, body, opts) => json('PATCH', path, { ...(opts || {}), body });
 
 /** q builds a query string from an object, skipping empty values. */
 export function q(params) {
