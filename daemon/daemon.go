@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -293,7 +294,8 @@ func (d *Daemon) startModel(ctx context.Context) error {
 		d.log.Info("no model configured: questions and draft reports are off")
 		return nil
 	}
-	icfg := infer.Config{ModelPath: m.Path, Backend: m.Backend, QueueSize: m.QueueSize, Logger: d.log}
+	icfg := infer.Config{ModelPath: m.Path, Backend: m.Backend, QueueSize: m.QueueSize, Logger: d.log,
+		HashCache: filepath.Join(d.cfg.DataDir, "model-hashes.json")}
 	if len(d.runner) > 0 {
 		icfg.Exe, icfg.Args = d.runner[0], d.runner[1:]
 	}

@@ -126,5 +126,9 @@ type Config struct {
 	Args      []string
 	Env       []string // added to the parent's environment
 	QueueSize int      // waiting requests at most; default 16
+	// HashCache is a file where the runner remembers weight hashes
+	// (weights.HashCache) so a restart does not re-read the checkpoint;
+	// "" hashes the weights at every start.
+	HashCache string
 	Logger    *slog.Logger
 }

@@ -139,6 +139,9 @@ func (e *Engine) failLocked(why string) {
 // messages and logs, and wait for it.
 func (e *Engine) startProc() (*proc, error) {
 	args := append(append([]string(nil), e.cfg.Args...), "--model", e.cfg.ModelPath, "--backend", e.cfg.Backend)
+	if e.cfg.HashCache != "" {
+		args = append(args, "--hash-cache", e.cfg.HashCache)
+	}
 	cmd := exec.Command(e.exe, args...)
 	cmd.Env = append(os.Environ(), e.cfg.Env...)
 	dieWithParent(cmd)

@@ -23,11 +23,12 @@ type RunnerOptions struct {
 	ModelPath string // Hugging Face folder or GGUF file
 	Backend   string // auto|cpu|cuda|cuda:N; "" → auto
 	Threads   int    // CPU worker threads; 0 → GOMAXPROCS
+	HashCache string // weights.HashCache file; "" hashes the weights every start
 	Logger    *slog.Logger
 }
 
 // ErrRunnerUsage marks a runner command line RunnerMain cannot parse.
-var ErrRunnerUsage = errors.New("infer: runner usage: lingshu runner --model PATH [--backend B] [--threads N] [--debug]")
+var ErrRunnerUsage = errors.New("infer: runner usage: lingshu runner --model PATH [--backend B] [--threads N] [--hash-cache FILE] [--debug]")
 
 // RunnerMain is the runner's command line: it parses args (--model PATH
 // --backend B --threads N --debug; a leading "runner" word is skipped),
@@ -45,6 +46,7 @@ func RunnerMain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.StringVar(&o.ModelPath, "model", "", "model `path`: Qwen2.5-VL / Lingshu Hugging Face folder or GGUF file")
 	fs.StringVar(&o.Backend, "backend", "auto", "compute backend: auto, cpu, cuda or cuda:N")
 	fs.IntVar(&o.Threads, "threads", 0, "CPU worker threads (0: all cores)")
+	fs.StringVar(&o.HashCache, "hash-cache", "", "`file` remembering weight hashes across starts")
 	debug := fs.Bool("debug", false, "log at debug level")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", ErrRunnerUsage, err)
@@ -128,6 +130,9 @@ func loadRunnerModel(opts RunnerOptions) (*vlm.Model, kernels.Backend, string, e
 	if err != nil {
 		be.Close()
 		return nil, nil, "", fmt.Errorf("infer: runner: %w", err)
+	}
+	if opts.HashCache != "" {
+		m.Ckpt.UseHashCache(weights.NewHashCache(opts.HashCache))
 	}
 	hash, err := m.Ckpt.Hash()
 	if err != nil {

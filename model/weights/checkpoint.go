@@ -50,8 +50,9 @@ type Checkpoint struct {
 	tensors map[string]TensorInfo
 	names   []string
 
-	hashMu sync.Mutex
-	hash   string
+	hashMu    sync.Mutex
+	hashCache *HashCache // nil: hash the files every time
+	hash      string
 }
 
 // Open opens a checkpoint: a Hugging Face folder, a single .safetensors file
@@ -107,6 +108,14 @@ func (ck *Checkpoint) Close() error {
 	return errors.Join(errs...)
 }
 
+// UseHashCache makes Hash take file hashes from c when the files are
+// unchanged since they were last hashed.
+func (ck *Checkpoint) UseHashCache(c *HashCache) {
+	ck.hashMu.Lock()
+	ck.hashCache = c
+	ck.hashMu.Unlock()
+}
+
 // Hash returns the hex sha256 of the weights, computed once by streaming the
 // files (the mapping is not touched). One file: the file's sha256, as
 // sha256sum prints it. Several shards: the sha256 of the text that
@@ -118,8 +127,12 @@ func (ck *Checkpoint) Hash() (string, error) {
 	if ck.hash != "" {
 		return ck.hash, nil
 	}
+	hashFile := fileSHA256
+	if ck.hashCache != nil {
+		hashFile = ck.hashCache.FileSHA256
+	}
 	if len(ck.files) == 1 {
-		h, err := fileSHA256(ck.files[0].path)
+		h, err := hashFile(ck.files[0].path)
 		if err != nil {
 			return "", err
 		}
@@ -130,7 +143,7 @@ func (ck *Checkpoint) Hash() (string, error) {
 	sort.Slice(paths, func(i, j int) bool { return filepath.Base(paths[i]) < filepath.Base(paths[j]) })
 	sum := sha256.New()
 	for _, p := range paths {
-		h, err := fileSHA256(p)
+		h, err := hashFile(p)
 		if err != nil {
 			return "", err
 		}
