@@ -25,6 +25,7 @@ command -v osslsigncode >/dev/null || need_pkgs+=(osslsigncode)
 command -v chromium  >/dev/null || need_pkgs+=(chromium)
 command -v chromedriver >/dev/null || need_pkgs+=(chromium-driver)
 command -v clang-14  >/dev/null || need_pkgs+=(clang-14)
+command -v qemu-aarch64 >/dev/null || need_pkgs+=(qemu-user)
 fc-list 2>/dev/null | grep -qi dejavu || need_pkgs+=(fonts-dejavu-core fontconfig)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
 	if [ "$(id -u)" -eq 0 ]; then
@@ -62,4 +63,15 @@ go test -count=1 -timeout 25m "$@" ./...
 if command -v clang-14 >/dev/null; then
 	echo "== CUDA kernels on the CPU emulator (kernels/cuda/emu)"
 	sh kernels/cuda/emucheck.sh
+fi
+if command -v qemu-aarch64 >/dev/null; then
+	echo "== arm64 NEON kernels against their generic twins, under qemu (with and without dotprod)"
+	armtest=$(mktemp -d)
+	GOARCH=arm64 go test -c -o "$armtest/cpu.test" ./kernels/cpu
+	for model in max cortex-a72; do
+		qemu-aarch64 -cpu "$model" "$armtest/cpu.test" -test.run 'Kernels|Conformance' >"$armtest/log" 2>&1 ||
+			{ cat "$armtest/log"; exit 1; }
+		echo "ok  kernels/cpu on qemu-aarch64 -cpu $model"
+	done
+	rm -rf "$armtest"
 fi

@@ -1,11 +1,12 @@
 package cpu
 
 // kernelSet is the set of inner kernels a backend runs, chosen once at
-// New from the CPU's features (kern_amd64.go) or the pure-Go twins
-// (kern_generic.go) under -tags noasm and on other architectures. Each
-// field's contract is the doc comment of its *Generic twin.
+// New from the CPU's features (kern_amd64.go, kern_arm64.go) or the
+// pure-Go twins (kern_generic.go) under -tags noasm and on other
+// architectures. Each field's contract is the doc comment of its
+// *Generic twin.
 type kernelSet struct {
-	name string // e.g. "avx512vnni", "avx2", "generic"
+	name string // e.g. "avx512vnni", "avx2", "neon-dotprod", "neon", "generic"
 
 	// Q8_0 weights × int8-quantized activations (layout in q8.go).
 	quantQ8 func(dst []byte, x []float32)    // quantizeRowQ8Generic
