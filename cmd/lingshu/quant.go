@@ -86,7 +86,9 @@ func isTerminal(w io.Writer) bool {
 
 func (b *progressBar) update(p weights.ExportProgress) {
 	eta := "?"
-	if p.Bytes > 0 && p.Total > p.Bytes {
+	// An estimate from the first few bytes (or milliseconds) is noise:
+	// wait for 1% of the bytes and half a second.
+	if p.Bytes*100 >= p.Total && p.Elapsed >= 500*time.Millisecond && p.Total > p.Bytes {
 		left := time.Duration(float64(p.Elapsed) * float64(p.Total-p.Bytes) / float64(p.Bytes))
 		eta = left.Round(time.Second).String()
 	} else if p.Bytes >= p.Total {
