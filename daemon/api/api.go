@@ -209,6 +209,7 @@ func (s *Server) routes() {
 	a.Post("/api/v1/studies/:study_uid/reports/:version/sign", s.audited("report.sign", s.signReport))
 	a.Get("/api/v1/studies/:study_uid/reports/:version/export", s.audited("report.export", s.exportReport))
 	a.Get("/api/v1/jobs", s.audited("jobs.list", s.listJobs))
+	a.Post("/api/v1/jobs/:id/cancel", s.requireRole(store.RoleRadiologist, store.RoleAdmin), s.audited("job.cancel", s.cancelJob))
 	a.Get("/api/v1/events", s.audited("events.subscribe", s.events))
 	a.Get("/api/v1/system", s.requireRole(store.RoleAdmin), s.system)
 

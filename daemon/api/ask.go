@@ -31,10 +31,11 @@ type Inferer interface {
 	Status() infer.Status
 }
 
-// DraftRequester queues a draft report of a study; *jobs.Queue
-// satisfies it.
+// DraftRequester queues a draft report of a study and cancels background
+// jobs; *jobs.Queue satisfies it.
 type DraftRequester interface {
 	RequestDraft(ctx context.Context, studyUID, user string) (store.Job, error)
+	CancelJob(ctx context.Context, jobID, user string) (store.Job, error)
 }
 
 type askRequest struct {

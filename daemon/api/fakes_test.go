@@ -83,6 +83,10 @@ func (d fakeDrafts) RequestDraft(_ context.Context, studyUID, user string) (stor
 	return d.st.EnqueueJob(store.Job{Kind: store.JobDraft, StudyUID: studyUID, Trigger: store.TriggerOnDemand, RequestedBy: user})
 }
 
+func (d fakeDrafts) CancelJob(_ context.Context, jobID, user string) (store.Job, error) {
+	return d.st.CancelJob(jobID, user)
+}
+
 // sseEvent is one parsed Server-Sent Event.
 type sseEvent struct{ ID, Event, Data string }
 

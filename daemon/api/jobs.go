@@ -32,3 +32,18 @@ func (s *Server) listJobs(c *fiber.Ctx) error {
 	}
 	return c.JSON(list[store.Job]{Items: jobs, Next: next})
 }
+
+// cancelJob: POST /api/v1/jobs/{id}/cancel (radiologist or admin) → the
+// cancelled job; a running draft stops within a decode step and writes
+// nothing. 409 when the job already ended, 503 without a draft queue.
+func (s *Server) cancelJob(c *fiber.Ctx) error {
+	if s.cfg.Drafts == nil {
+		return errf(fiber.StatusServiceUnavailable, CodeNoModel, "no draft queue: the appliance runs without a model")
+	}
+	j, err := s.cfg.Drafts.CancelJob(c.UserContext(), c.Params("id"), session(c).User)
+	if err != nil {
+		return err
+	}
+	c.Locals(localStudy, j.StudyUID)
+	return c.JSON(j)
+}

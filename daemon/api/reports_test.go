@@ -257,3 +257,42 @@ func TestReports_Export(t *testing.T) {
 		t.Errorf("audit = %+v", recs)
 	}
 }
+
+// TestJobs_Cancel: radiologists and admins cancel a job (audited), staff
+// may not, an ended job answers 409, and without a draft queue 503.
+func TestJobs_Cancel(t *testing.T) {
+	f := newFixture(t, Config{})
+	if resp, body := f.do(t, "POST", "/api/v1/jobs/x/cancel", f.rad, nil); resp.StatusCode != 503 {
+		t.Errorf("no queue: %d %s", resp.StatusCode, body)
+	}
+	f.srv.cfg.Drafts = fakeDrafts{f.st}
+	j, err := fakeDrafts{f.st}.RequestDraft(t.Context(), f.ct.StudyInstanceUID, "nurse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/v1/jobs/" + j.ID + "/cancel"
+	if resp, _ := f.do(t, "POST", path, f.staff, nil); resp.StatusCode != 403 {
+		t.Errorf("staff cancels: %d", resp.StatusCode)
+	}
+	resp, body := f.do(t, "POST", path, f.rad, nil)
+	var got store.Job
+	json.Unmarshal(body, &got)
+	if resp.StatusCode != 200 || got.State != store.JobCancelled || got.Error != "cancelled by drwang" {
+		t.Fatalf("radiologist cancels: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := f.do(t, "POST", path, f.admin, nil); resp.StatusCode != 409 {
+		t.Errorf("cancel an ended job: %d, want 409", resp.StatusCode)
+	}
+	if resp, _ := f.do(t, "POST", "/api/v1/jobs/nope/cancel", f.admin, nil); resp.StatusCode != 404 {
+		t.Errorf("unknown job: %d, want 404", resp.StatusCode)
+	}
+	var page list[store.AuditRecord]
+	f.getJSON(t, "/api/v1/audit?action=job.cancel", f.admin, 200, &page)
+	found := false
+	for _, a := range page.Items {
+		found = found || a.User == "drwang" && a.StudyUID == f.ct.StudyInstanceUID && a.Detail == "status=200"
+	}
+	if !found {
+		t.Errorf("no audit record of drwang's cancel naming the study: %+v", page.Items)
+	}
+}

@@ -42,12 +42,16 @@ type Queue struct {
 	// cfgErr is a configuration error found by New; Start returns it.
 	cfgErr error
 
-	stats  counters
-	wake   chan struct{} // a job was queued
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	state  int // 0 new, 1 started, 2 stopped
+	stats counters
+	wake  chan struct{} // a job was queued
+	// running holds the cancel functions of the jobs this process runs,
+	// so CancelJob can stop the model within a decode step.
+	runMu   sync.Mutex
+	running map[string]context.CancelFunc
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	state   int // 0 new, 1 started, 2 stopped
 }
 
 // New makes a queue over st that runs drafts on eng. Nothing runs until
@@ -58,7 +62,8 @@ func New(st *store.Store, eng Inferer, cfg Config, log *slog.Logger) *Queue {
 		log = slog.Default()
 	}
 	c, err := cfg.withDefaults()
-	return &Queue{st: st, eng: eng, cfg: c, log: log.With("component", "jobs"), cfgErr: err, wake: make(chan struct{}, 1)}
+	return &Queue{st: st, eng: eng, cfg: c, log: log.With("component", "jobs"), cfgErr: err, wake: make(chan struct{}, 1),
+		running: map[string]context.CancelFunc{}}
 }
 
 // Start requeues the jobs that were running when the process stopped,
@@ -150,6 +155,28 @@ func (q *Queue) RequestDraft(ctx context.Context, studyUID, user string) (store.
 	return j, nil
 }
 
+// CancelJob cancels a queued or running job for user; a running draft
+// stops within a decode step and writes nothing. store.ErrJobState when
+// the job already ended.
+func (q *Queue) CancelJob(ctx context.Context, jobID, user string) (store.Job, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Job{}, fmt.Errorf("jobs: cancel %s: %w", jobID, err)
+	}
+	j, err := q.st.CancelJob(jobID, user)
+	if err != nil {
+		return store.Job{}, fmt.Errorf("jobs: cancel: %w", err)
+	}
+	q.runMu.Lock()
+	stop := q.running[jobID]
+	q.runMu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	q.stats.cancelled.Add(1)
+	q.log.Info("job cancelled", "job_id", jobID, "user", user, "was_running", stop != nil)
+	return j, nil
+}
+
 func (q *Queue) poke() {
 	select {
 	case q.wake <- struct{}{}:
@@ -194,7 +221,17 @@ func (q *Queue) run(ctx context.Context, j store.Job, log *slog.Logger) (failed 
 	log = log.With("job_id", j.ID, "attempt", j.Attempts)
 	log.Info("draft started", "trigger", j.Trigger)
 	start := time.Now()
-	rep, err := q.draft(ctx, j)
+	jctx, stop := context.WithCancel(ctx)
+	q.runMu.Lock()
+	q.running[j.ID] = stop
+	q.runMu.Unlock()
+	defer func() {
+		q.runMu.Lock()
+		delete(q.running, j.ID)
+		q.runMu.Unlock()
+		stop()
+	}()
+	rep, err := q.draft(jctx, j)
 	if err == nil {
 		q.stats.done.Add(1)
 		q.stats.draftMicros.Add(uint64(time.Since(start).Microseconds()))
@@ -206,6 +243,9 @@ func (q *Queue) run(ctx context.Context, j store.Job, log *slog.Logger) (failed 
 	switch {
 	case errors.Is(err, store.ErrJobState):
 		log.Warn("draft result dropped: the job is no longer running", "err", err)
+		return false
+	case ctx.Err() == nil && jctx.Err() != nil:
+		log.Info("draft stopped: the job was cancelled")
 		return false
 	case ctx.Err() != nil:
 		// Stopping: leave the job for the next start.
@@ -237,19 +277,20 @@ type Stats struct {
 	Retried     uint64  // attempts that failed and were queued again
 	Interrupted uint64  // attempts cancelled by Stop (queued again)
 	Requeued    uint64  // jobs found running at Start (the process had died)
+	Cancelled   uint64  // jobs cancelled through CancelJob
 	DraftSecs   float64 // total time of the done drafts (render + model + store)
 }
 
 type counters struct {
-	done, failed, retried, interrupted, requeued atomic.Uint64
-	draftMicros                                  atomic.Uint64
+	done, failed, retried, interrupted, requeued, cancelled atomic.Uint64
+	draftMicros                                             atomic.Uint64
 }
 
 // Stats returns the counters.
 func (q *Queue) Stats() Stats {
 	c := &q.stats
 	return Stats{Done: c.done.Load(), Failed: c.failed.Load(), Retried: c.retried.Load(), Interrupted: c.interrupted.Load(),
-		Requeued: c.requeued.Load(), DraftSecs: float64(c.draftMicros.Load()) / 1e6}
+		Requeued: c.requeued.Load(), Cancelled: c.cancelled.Load(), DraftSecs: float64(c.draftMicros.Load()) / 1e6}
 }
 
 // permanentError marks a failure that another attempt cannot fix (the

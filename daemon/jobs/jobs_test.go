@@ -465,3 +465,44 @@ func TestRules_OnDemandBeforeStable(t *testing.T) {
 		t.Fatalf("%d reports, want 2 versions", len(reps))
 	}
 }
+
+func TestCancelJob_QueuedAndRunning(t *testing.T) {
+	st := openStore(t, t.TempDir(), time.Hour)
+	cr := putStudy(t, st, phantom.Options{Modality: "CR", Seed: 10}, "M")
+	ct := putStudy(t, st, phantom.Options{Modality: "CT", Slices: 3, Seed: 11}, "M")
+	eng := newFake()
+	eng.block = make(chan struct{}) // never released: only a cancel ends the call
+	q := startQueue(t, st, eng, Config{})
+	running, _ := q.RequestDraft(context.Background(), cr.StudyInstanceUID, "u")
+	<-eng.calls // the CR draft is in the model
+	queued, _ := q.RequestDraft(context.Background(), ct.StudyInstanceUID, "u")
+
+	if j, err := q.CancelJob(context.Background(), queued.ID, "dr.a"); err != nil || j.State != store.JobCancelled {
+		t.Fatalf("cancel queued: %+v, %v", j, err)
+	}
+	if j, err := q.CancelJob(context.Background(), running.ID, "dr.a"); err != nil || j.State != store.JobCancelled || j.Error != "cancelled by dr.a" {
+		t.Fatalf("cancel running: %+v, %v", j, err)
+	}
+	if _, err := q.CancelJob(context.Background(), running.ID, "dr.a"); !errors.Is(err, store.ErrJobState) {
+		t.Errorf("cancel twice: %v, want ErrJobState", err)
+	}
+	// The running draft's model call was cancelled (the fake returns on
+	// ctx), nothing was written, and the job stays cancelled.
+	deadline := time.Now().Add(5 * time.Second)
+	for q.Stats().Cancelled != 2 || func() bool { q.runMu.Lock(); defer q.runMu.Unlock(); return len(q.running) > 0 }() {
+		if time.Now().After(deadline) {
+			t.Fatalf("running job still running after cancel: stats %+v", q.Stats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, id := range []string{running.ID, queued.ID} {
+		if got, _ := st.GetJob(id); got.State != store.JobCancelled {
+			t.Errorf("job %s: %s, want cancelled", id, got.State)
+		}
+	}
+	for _, uid := range []string{cr.StudyInstanceUID, ct.StudyInstanceUID} {
+		if reps, _ := st.ListReports(uid); len(reps) != 0 {
+			t.Errorf("%d drafts for a cancelled job", len(reps))
+		}
+	}
+}

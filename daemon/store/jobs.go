@@ -200,6 +200,38 @@ func (s *Store) FailJob(jobID string, msg string, retry bool) error {
 	return nil
 }
 
+// CancelJob ends a queued or running job as cancelled, recording who
+// cancelled it. A running job's worker sees the state when it tries to
+// complete and drops its result (CompleteDraftJob requires running), so a
+// cancel never races a draft into the reports. Jobs already done, failed
+// or cancelled give ErrJobState.
+func (s *Store) CancelJob(jobID, user string) (Job, error) {
+	var j Job
+	var evs []Event
+	err := s.update(func(tx *bolt.Tx) error {
+		evs = nil
+		if err := getOne(tx, bJobs, jobID, &j); err != nil {
+			return err
+		}
+		if j.State != JobQueued && j.State != JobRunning {
+			return fmt.Errorf("%w: job is %s", ErrJobState, j.State)
+		}
+		now := s.now().UTC()
+		j.State, j.FinishedAt, j.Error = JobCancelled, now, "cancelled by "+user
+		if err := putJob(tx, j); err != nil {
+			return err
+		}
+		ev, err := jobEvent(tx, j, now)
+		evs = append(evs, ev)
+		return err
+	})
+	if err != nil {
+		return Job{}, fmt.Errorf("store: cancel job %s: %w", jobID, err)
+	}
+	s.publish(evs)
+	return j, nil
+}
+
 // RequeueRunningJobs puts every running job back in the queue and returns
 // how many there were. Call it at startup, before any worker runs: a job
 // that was running when the process died runs again (its result is written

@@ -164,14 +164,29 @@ function jobs(body, signal, ctx) {
   async function load() {
     try {
       const res = await api.get('/jobs' + api.q({ state: state.value, limit: 200 }), { signal });
-      clear(list).append(table(['Created', 'Kind', 'Study', 'State', 'Trigger', 'By', 'Attempts', 'Finished', 'Error'], (res.items || []).map((j) => h('tr', {},
+      clear(list).append(table(['Created', 'Kind', 'Study', 'State', 'Trigger', 'By', 'Attempts', 'Finished', 'Error', ''], (res.items || []).map((j) => h('tr', {},
         h('td', { class: 'nowrap' }, fmtStamp(j.created_at)), h('td', {}, j.kind),
         h('td', { class: 'uid' }, h('a', { href: '#/study/' + encodeURIComponent(j.study_uid) + '/report' }, j.study_uid)),
         h('td', {}, h('span', { class: 'badge tone-' + ({ done: 'ok', failed: 'bad', running: 'info', queued: 'info' }[j.state] || 'muted') }, j.state)),
         h('td', {}, j.trigger), h('td', {}, j.requested_by || '—'), h('td', { class: 'num' }, j.attempts),
         h('td', { class: 'nowrap' }, j.finished_at && !String(j.finished_at).startsWith('0001') ? fmtStamp(j.finished_at) : '—'),
-        h('td', { class: 'detail' }, j.error || ''))), 'jobs-table'));
+        h('td', { class: 'detail' }, j.error || ''), h('td', {}, cancelButton(j)))), 'jobs-table'));
     } catch (e) { if (e.name !== 'AbortError') clear(list).append(h('p', { class: 'form-error' }, errText(e))); }
+  }
+  // A queued or running job can be cancelled; a running draft stops
+  // within a decode step and writes nothing.
+  function cancelButton(j) {
+    if (j.state !== 'queued' && j.state !== 'running') return '';
+    const b = h('button', { type: 'button', class: 'btn small', 'aria-label': 'Cancel job ' + j.id }, 'Cancel');
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      try {
+        await api.post('/jobs/' + api.enc(j.id) + '/cancel');
+        toast('Job cancelled.', 'ok');
+      } catch (e) { toast(errText(e), 'error'); }
+      load();
+    });
+    return b;
   }
   state.addEventListener('change', load);
   load();
