@@ -20,7 +20,8 @@ const maxPairLine = 16 << 20
 
 // pairLine is one line of the --pairs file.
 type pairLine struct {
-	Hypothesis *string  `json:"hypothesis"`
+	Prediction *string  `json:"prediction"`
+	Hypothesis *string  `json:"hypothesis"` // accepted as another name for prediction
 	Reference  *string  `json:"reference"`
 	References []string `json:"references"`
 }
@@ -28,13 +29,17 @@ type pairLine struct {
 // runEvalMetrics implements `lingshu eval metrics --pairs FILE.jsonl
 // [--json]`: BLEU-1..4, ROUGE-L, METEOR and CIDEr of generated texts against
 // references, computed as MedEvalKit computes them for report generation
-// (see package eval/metrics). Each line of FILE is {"hypothesis": "...",
-// "reference": "..."} or {"hypothesis": "...", "references": ["...", ...]};
-// other fields are ignored, blank lines skipped; FILE "-" is standard input.
+// (see package eval/metrics), and the CheXpert-label F1 of this project's
+// rule-based labeler (chexpert_f1_micro/macro, chexpert5_f1_micro/macro;
+// prediction against the first reference). Each line of FILE is
+// {"reference": "...", "prediction": "..."} or {"references": ["...", ...],
+// "prediction": "..."}; "hypothesis" is accepted for "prediction" (the
+// pycocoevalcap word); other fields are ignored, blank lines skipped; FILE
+// "-" is standard input.
 func runEvalMetrics(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval metrics", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	pairsPath := fs.String("pairs", "", `JSONL file of {"hypothesis": …, "reference"|"references": …} ("-" for stdin)`)
+	pairsPath := fs.String("pairs", "", `JSONL file of {"reference"|"references": …, "prediction": …} ("-" for stdin)`)
 	asJSON := fs.Bool("json", false, "print the scores as one JSON object")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: lingshu eval metrics --pairs FILE.jsonl [--json]")
@@ -101,15 +106,20 @@ func readPairs(ctx context.Context, path string) ([]metrics.Pair, error) {
 	return pairs, nil
 }
 
-// parsePairLine decodes one JSONL line and checks it has a hypothesis and
-// at least one reference.
+// parsePairLine decodes one JSONL line and checks it has a prediction (or
+// hypothesis, not both) and at least one reference.
 func parsePairLine(text string) (metrics.Pair, error) {
 	var pl pairLine
 	if err := json.Unmarshal([]byte(text), &pl); err != nil {
 		return metrics.Pair{}, fmt.Errorf("decode pair: %w", err)
 	}
-	if pl.Hypothesis == nil {
-		return metrics.Pair{}, errors.New(`missing "hypothesis"`)
+	switch {
+	case pl.Prediction != nil && pl.Hypothesis != nil:
+		return metrics.Pair{}, errors.New(`both "prediction" and "hypothesis": give one`)
+	case pl.Prediction != nil:
+		pl.Hypothesis = pl.Prediction
+	case pl.Hypothesis == nil:
+		return metrics.Pair{}, errors.New(`missing "prediction"`)
 	}
 	refs := pl.References
 	if pl.Reference != nil {
@@ -140,6 +150,10 @@ func printMetricsTable(w io.Writer, rep metrics.Report) error {
 		{"CIDEr-D", rep.CIDErD, "pycocoevalcap CIDEr-D, corpus df"},
 		{"CIDEr", rep.CIDEr, "cidereval cider, corpus df (MedEvalKit: COCO df)"},
 		{"corpus BLEU-4", rep.CorpusBLEU4, "NLTK corpus_bleu"},
+		{"CheXpert F1 micro", rep.CheXpertF1Micro, "14 observations, rule-based labeler (not CheXbert), uncertain = positive"},
+		{"CheXpert F1 macro", rep.CheXpertF1Macro, ""},
+		{"CheXpert-5 F1 micro", rep.CheXpert5F1Micro, "atelectasis, cardiomegaly, consolidation, edema, effusion"},
+		{"CheXpert-5 F1 macro", rep.CheXpert5F1Macro, ""},
 	}
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%.4f\t%s\n", r.name, r.v, r.note)

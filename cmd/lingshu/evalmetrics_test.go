@@ -20,10 +20,10 @@ func writePairs(t *testing.T, content string) string {
 	return p
 }
 
-const pairsJSONL = `{"hypothesis": "Findings: The lungs are clear. Impression: Normal.", "reference": "Findings: The lungs are clear. Impression: Normal.", "id": 1}
+const pairsJSONL = `{"prediction": "Findings: The lungs are clear. Impression: Normal.", "reference": "Findings: The lungs are clear. Impression: Normal.", "id": 1}
 
 {"hypothesis": "Small left pleural effusion.", "references": ["Findings: small left pleural effusion. Impression: effusion.", "Left effusion."]}
-{"hypothesis": "", "reference": "Findings: no pneumothorax. Impression: normal."}
+{"prediction": "", "reference": "Findings: no pneumothorax. Impression: normal."}
 `
 
 func TestEvalMetrics_JSON(t *testing.T) {
@@ -41,6 +41,14 @@ func TestEvalMetrics_JSON(t *testing.T) {
 			t.Errorf("%s = %v", k, got[k])
 		}
 	}
+	// CheXpert labels: pair 1 No Finding both (TP); pair 2 effusion both
+	// (TP); pair 3 reference No Finding, empty hypothesis (FN) → micro 0.8.
+	if got["chexpert_f1_micro"] != 0.8 || got["chexpert5_f1_micro"] != 1.0 {
+		t.Errorf("chexpert micro %v, 5-micro %v", got["chexpert_f1_micro"], got["chexpert5_f1_micro"])
+	}
+	if v, ok := got["chexpert_f1_macro"].(float64); !ok || v <= 0 || v > 1 {
+		t.Errorf("chexpert_f1_macro = %v", got["chexpert_f1_macro"])
+	}
 	if got["n"] != 3.0 || got["empty_hypotheses"] != 1.0 {
 		t.Errorf("n = %v, empty = %v", got["n"], got["empty_hypotheses"])
 	}
@@ -51,7 +59,7 @@ func TestEvalMetrics_Table(t *testing.T) {
 	if err := runEvalMetrics(context.Background(), []string{"--pairs", writePairs(t, pairsJSONL)}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"BLEU-1", "BLEU-4", "ROUGE-L", "METEOR", "meteor-exact-stem", "CIDEr-D", "pairs"} {
+	for _, want := range []string{"BLEU-1", "BLEU-4", "ROUGE-L", "METEOR", "meteor-exact-stem", "CIDEr-D", "pairs", "CheXpert F1 micro", "CheXpert-5 F1 micro"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
@@ -69,7 +77,8 @@ func TestEvalMetrics_Errors(t *testing.T) {
 		{name: "no pairs flag", args: []string{}, usage: true, msg: "--pairs"},
 		{name: "extra argument", args: []string{"x"}, content: pairsJSONL, usage: true, msg: "no other arguments"},
 		{name: "bad json", content: "{\"hypothesis\": \n", msg: ":1: decode pair"},
-		{name: "no hypothesis", content: `{"reference": "a"}` + "\n", msg: `missing "hypothesis"`},
+		{name: "no prediction", content: `{"reference": "a"}` + "\n", msg: `missing "prediction"`},
+		{name: "prediction and hypothesis", content: `{"reference": "a", "prediction": "b", "hypothesis": "c"}` + "\n", msg: `both "prediction" and "hypothesis"`},
 		{name: "no reference", content: `{"hypothesis": "a"}` + "\n", msg: `missing "reference"`},
 		{name: "empty file", content: "\n\n", msg: "no pairs"},
 	}
@@ -105,6 +114,7 @@ func TestParsePairLine(t *testing.T) {
 
 func FuzzParsePairLine(f *testing.F) {
 	f.Add(`{"hypothesis": "h", "reference": "r"}`)
+	f.Add(`{"prediction": "h", "reference": "r"}`)
 	f.Add(`{"hypothesis": "h", "references": []}`)
 	f.Add(`{`)
 	f.Fuzz(func(t *testing.T, s string) {

@@ -12,8 +12,9 @@ import (
 // set Correct (this project's strict rule) and CorrectCompat (MedEvalKit's
 // rule, bugs included); open answers set the overlap scores, and Correct
 // from the judge when one is configured, else from normalised exact match;
-// reports set ROUGE-L, BLEU-4 and lengths (corpus metrics are computed by
-// the report).
+// reports set ROUGE-L, BLEU-4 and lengths (corpus metrics — CIDEr, and
+// the CheXpert-label F1 of metrics.ClinicalF1 — are computed by the report
+// over all reports of a dataset, through metrics.Evaluate).
 type Score struct {
 	Correct       *bool    `json:"correct,omitempty"`
 	CorrectCompat *bool    `json:"correct_medevalkit,omitempty"`

@@ -34,7 +34,21 @@ type Report struct {
 	// who compare with papers that report corpus BLEU.
 	CorpusBLEU4   float64 `json:"corpus_bleu4"`
 	MeteorVariant string  `json:"meteor_variant"`
+	// CheXpert-label F1 (ClinicalF1 with default options, hypothesis
+	// against the first reference): micro and macro over the 14
+	// observations, micro and macro over CheXpert5Observations. Corpus-level,
+	// like CIDEr. CheXpertVariant names the labeler and the uncertain mapping.
+	CheXpertF1Micro  float64 `json:"chexpert_f1_micro"`
+	CheXpertF1Macro  float64 `json:"chexpert_f1_macro"`
+	CheXpert5F1Micro float64 `json:"chexpert5_f1_micro"`
+	CheXpert5F1Macro float64 `json:"chexpert5_f1_macro"`
+	CheXpertVariant  string  `json:"chexpert_variant"`
 }
+
+// CheXpertVariant names the clinical F1 in Report: this package's
+// rule-based approximation of the CheXpert labeler, Uncertain counted as
+// present.
+const CheXpertVariant = "rule-based-chexpert-approx, uncertain=positive"
 
 // Evaluate scores pairs as MedEvalKit scores report generation: every text
 // is lower-cased; BLEU and METEOR use Tokenize; ROUGE-L the `rouge` package's
@@ -43,19 +57,24 @@ type Report struct {
 // meteor_score and pycocoevalcap) and BLEU/CIDEr use all of them as NLTK and
 // pycocoevalcap do.
 //
-// An empty hypothesis scores 0 on every metric and counts in every mean.
+// The CheXpert-label F1 (ClinicalF1) compares each hypothesis with its
+// first reference only, since the labeler labels one reference report.
+//
+// An empty hypothesis scores 0 on every metric and counts in every mean
+// (for the CheXpert F1 it labels nothing, not even No Finding).
 // MedEvalKit skips such samples (continue) but still divides the sentence
 // metrics by the full count, so its BLEU/ROUGE/METEOR equal ours; its CIDEr,
 // however, is averaged over non-empty answers only, which ours is not.
 func Evaluate(pairs []Pair) (Report, error) {
-	rep := Report{N: len(pairs), MeteorVariant: MeteorVariant}
+	rep := Report{N: len(pairs), MeteorVariant: MeteorVariant, CheXpertVariant: CheXpertVariant}
 	if len(pairs) == 0 {
 		return rep, fmt.Errorf("metrics: evaluate: no pairs")
 	}
 	var (
-		sums              [7]float64
-		corpRefs, ptbRefs [][][]string
-		corpHyps, ptbHyps [][]string
+		sums               [7]float64
+		corpRefs, ptbRefs  [][][]string
+		corpHyps, ptbHyps  [][]string
+		chexRefs, chexHyps []string
 	)
 	for i, p := range pairs {
 		if len(p.References) == 0 {
@@ -71,6 +90,7 @@ func Evaluate(pairs []Pair) (Report, error) {
 			prefs[j] = TokenizePTB(r)
 			bestRouge = max(bestRouge, RougeL(hypLower, strings.ToLower(r)))
 		}
+		chexRefs, chexHyps = append(chexRefs, p.References[0]), append(chexHyps, p.Hypothesis)
 		corpRefs, corpHyps = append(corpRefs, refs), append(corpHyps, hyp)
 		ptbRefs, ptbHyps = append(ptbRefs, prefs), append(ptbHyps, TokenizePTB(hypLower))
 		if strings.TrimSpace(p.Hypothesis) == "" {
@@ -101,5 +121,8 @@ func Evaluate(pairs []Pair) (Report, error) {
 	if rep.CIDEr, _, err = CIDErScores(ptbRefs, ptbHyps, false); err != nil {
 		return rep, fmt.Errorf("metrics: evaluate: %w", err)
 	}
+	cs := ClinicalF1(chexRefs, chexHyps, ClinicalOptions{})
+	rep.CheXpertF1Micro, rep.CheXpertF1Macro = cs.MicroF1, cs.MacroF1
+	rep.CheXpert5F1Micro, rep.CheXpert5F1Macro = cs.Micro5F1, cs.Macro5F1
 	return rep, nil
 }

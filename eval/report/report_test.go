@@ -100,6 +100,12 @@ func TestCompare_FlagsRegression(t *testing.T) {
 	if a.Datasets[0].Accuracy.Acc != 0.75 || a.Datasets[0].Metric != "accuracy" || a.Datasets[1].Metric != "rouge_l" {
 		t.Fatalf("summary: %+v", a.Datasets)
 	}
+	// CheXpert labels: A's reports equal the reference (No Finding, TP);
+	// B's "a mass … cancer" is Lung Lesion (FP) and misses No Finding (FN).
+	if ra, rb := a.Datasets[1].Report.Metrics, b.Datasets[1].Report.Metrics; ra.CheXpertF1Micro != 1 || rb.CheXpertF1Micro != 0 ||
+		ra.CheXpertVariant == "" {
+		t.Errorf("chexpert F1: A %v, B %v", ra.CheXpertF1Micro, rb.CheXpertF1Micro)
+	}
 	c := a.Datasets[0].Confusions[0]
 	if c.Counts[0][0] != 30 || c.Counts[0][1] != 10 {
 		t.Errorf("confusion %+v", c)
@@ -127,7 +133,7 @@ func TestCompare_FlagsRegression(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := h.String()
-	for _, want := range []string{"<svg", "regression", "mcnemar-exact", "not computed: test", "Report length"} {
+	for _, want := range []string{"<svg", "regression", "mcnemar-exact", "not computed: test", "Report length", "CheXpert F1 micro / macro", "CheXpert-5 F1"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -140,8 +146,8 @@ func TestCompare_FlagsRegression(t *testing.T) {
 	if strings.Contains(page, "<script") || strings.Contains(page, "<link") {
 		t.Error("page is not self-contained")
 	}
-	if !json.Valid(j.Bytes()) {
-		t.Error("invalid JSON")
+	if !json.Valid(j.Bytes()) || !strings.Contains(j.String(), `"chexpert_f1_micro"`) {
+		t.Error("invalid JSON or no chexpert_f1_micro")
 	}
 	if a := os.Getenv("LINGSHU_ARTIFACTS"); a != "" {
 		os.WriteFile(filepath.Join(a, "eval_report_compare.html"), h.Bytes(), 0o644)

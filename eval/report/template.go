@@ -78,6 +78,8 @@ code{background:#f0f2f5;padding:1px 4px;border-radius:3px;font-size:12px}
 {{range index $tags .}}<tr><td>{{.Value}}</td><td class="num">{{.N}}</td><td class="num">{{pct .Acc}}</td><td><span class="bar"><span style="width:{{width .Acc}}"></span></span></td></tr>{{end}}</table></div>{{end}}</div>{{end}}
 {{with .Report}}<div class="grid"><div><table class="kv"><tr><th colspan="2">Report generation ({{.Metrics.N}} reports)</th></tr>
 <tr><td>ROUGE-L</td><td>{{f3 .Metrics.RougeL}} <span class="muted">CI [{{f3 (index .RougeLCI 0)}}, {{f3 (index .RougeLCI 1)}}]</span></td></tr>
+<tr><td>CheXpert F1 micro / macro</td><td>{{f3 .Metrics.CheXpertF1Micro}} / {{f3 .Metrics.CheXpertF1Macro}} <span class="muted">14 observations, rule-based labeler (not CheXbert), uncertain = positive</span></td></tr>
+<tr><td>CheXpert-5 F1 micro / macro</td><td>{{f3 .Metrics.CheXpert5F1Micro}} / {{f3 .Metrics.CheXpert5F1Macro}} <span class="muted">atelectasis, cardiomegaly, consolidation, edema, effusion</span></td></tr>
 <tr><td>BLEU-1 / BLEU-4</td><td>{{f3 .Metrics.BLEU1}} / {{f3 .Metrics.BLEU4}}</td></tr>
 <tr><td>METEOR</td><td>{{f3 .Metrics.Meteor}} <span class="muted">exact + stem stages</span></td></tr>
 <tr><td>CIDEr-D</td><td>{{f3 .Metrics.CIDErD}}</td></tr>
