@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -46,19 +44,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// runnerMain is `lingshu runner` inside this test binary: the same
+// command line (infer.RunnerMain), so flags the daemon adds reach it.
 func runnerMain(args []string) int {
-	if len(args) > 0 && args[0] == "runner" {
-		args = args[1:]
-	}
-	fs := flag.NewFlagSet("runner", flag.ContinueOnError)
-	modelPath := fs.String("model", "", "")
-	backend := fs.String("backend", "cpu", "")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := infer.RunRunner(context.Background(), os.Stdin, os.Stdout,
-		infer.RunnerOptions{ModelPath: *modelPath, Backend: *backend, Logger: log}); err != nil {
+	if err := infer.RunnerMain(context.Background(), args, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "runner:", err)
 		return 1
 	}
