@@ -26,7 +26,7 @@ command -v chromium  >/dev/null || need_pkgs+=(chromium)
 command -v chromedriver >/dev/null || need_pkgs+=(chromium-driver)
 command -v clang-14  >/dev/null || need_pkgs+=(clang-14)
 command -v qemu-aarch64 >/dev/null || need_pkgs+=(qemu-user)
-fc-list 2>/dev/null | grep -qi dejavu || need_pkgs+=(fonts-dejavu-core fontconfig)
+fc-list 2>/dev/null | grep -i dejavu >/dev/null || need_pkgs+=(fonts-dejavu-core fontconfig) # no -q: SIGPIPE under pipefail
 if [ ${#need_pkgs[@]} -gt 0 ]; then
 	if [ "$(id -u)" -eq 0 ]; then
 		echo "== installing ${need_pkgs[*]}"
