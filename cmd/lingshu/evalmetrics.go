@@ -134,7 +134,7 @@ func parsePairLine(text string) (metrics.Pair, error) {
 // printMetricsTable prints rep as an aligned table.
 func printMetricsTable(w io.Writer, rep metrics.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "pairs\t%d\t(%d empty hypotheses, scored 0)\n", rep.N, rep.Empty)
+	fmt.Fprintf(tw, "pairs\t%d\t(%d empty predictions, scored 0)\n", rep.N, rep.Empty)
 	rows := []struct {
 		name string
 		v    float64
