@@ -238,3 +238,23 @@ func TestAsk_ShutdownEndsStream(t *testing.T) {
 		t.Error("request not cancelled by shutdown")
 	}
 }
+
+// TestAsk_ContextTooSmallIsClear: a prompt the model cannot fit reaches
+// the user as too_large with the model's explanation, not "internal error".
+func TestAsk_ContextTooSmallIsClear(t *testing.T) {
+	f := newFixture(t, Config{Infer: newFakeInfer("context")})
+	resp, body := f.do(t, "POST", askPath(f.ct.Instances[0].SOPInstanceUID), f.staff, map[string]any{"question": "q"})
+	var code, msg string
+	if resp.StatusCode == 200 { // the refusal came after the stream opened
+		evs := parseSSE(t, bytes.NewReader(body))
+		if len(evs) == 0 || evs[len(evs)-1].Event != "error" {
+			t.Fatalf("events %+v", evs)
+		}
+		code, msg = apiErr(t, []byte(evs[len(evs)-1].Data))
+	} else {
+		code, msg = apiErr(t, body)
+	}
+	if code != CodeTooLarge || !strings.Contains(msg, "exceeds the context of 4096 tokens") || strings.HasPrefix(msg, "vlm:") {
+		t.Errorf("HTTP %d, code %q, message %q", resp.StatusCode, code, msg)
+	}
+}

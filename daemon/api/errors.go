@@ -67,6 +67,7 @@ func classify(err error) (*apiError, bool) {
 	var ae *apiError
 	var fe *fiber.Error
 	var uts *pixel.UnsupportedTransferSyntaxError
+	var reqErr *infer.RequestError
 	switch {
 	case errors.As(err, &ae):
 		return ae, false
@@ -100,6 +101,10 @@ func classify(err error) (*apiError, bool) {
 		return errf(http.StatusServiceUnavailable, CodeUnavailable, "inference runner failed; try again"), false
 	case errors.Is(err, infer.ErrClosed):
 		return errf(http.StatusServiceUnavailable, CodeUnavailable, "inference engine closed"), false
+	case errors.As(err, &reqErr) && reqErr.Code == infer.CodeContext:
+		return errf(http.StatusUnprocessableEntity, CodeTooLarge, strings.TrimPrefix(reqErr.Message, "vlm: ")), false
+	case errors.As(err, &reqErr):
+		return errf(http.StatusInternalServerError, CodeInternal, "the model failed on this request: "+reqErr.Message), true
 	case errors.As(err, &uts):
 		return errf(http.StatusUnsupportedMediaType, CodeUnsupportedMedia, uts.Error()), false
 	case errors.Is(err, pixel.ErrUnsupported), errors.Is(err, pixel.ErrNoPixelData):

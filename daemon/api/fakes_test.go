@@ -18,7 +18,7 @@ import (
 
 // fakeInfer is an Inferer for handler tests.
 type fakeInfer struct {
-	mode   string   // "stream" (default), "block" (until ctx is cancelled), "full" (ErrQueueFull), "fail" (ErrRunnerDied after one token)
+	mode   string   // "stream" (default), "block" (until ctx is cancelled), "full" (ErrQueueFull), "fail" (ErrRunnerDied after one token), "context" (the prompt does not fit)
 	tokens []string // streamed in order ("stream")
 	queued int      // Status().Queued
 
@@ -43,6 +43,8 @@ func (f *fakeInfer) Do(ctx context.Context, req infer.Request, onToken func(infe
 		return nil, fmt.Errorf("infer: 16 waiting: %w", infer.ErrQueueFull)
 	case "nomodel":
 		return nil, infer.ErrNoModel
+	case "context":
+		return nil, &infer.RequestError{Code: infer.CodeContext, Message: "vlm: prompt of 9000 tokens (8800 of them for 2 images) exceeds the context of 4096 tokens; use fewer or smaller images (max pixels) or a larger context"}
 	case "block":
 		if err := onToken(infer.Token{ID: 1, Text: "Think"}); err != nil {
 			return nil, err

@@ -406,3 +406,23 @@ func TestDo_AfterCloseIsErrClosed(t *testing.T) {
 		t.Fatalf("Do: %v", err)
 	}
 }
+
+// TestDo_PromptOverContextIsARequestError: an image too large for the
+// context comes back as a RequestError with CodeContext and the model's
+// explanation (the API shows it; draft jobs do not retry it), and the
+// runner stays up for the next request.
+func TestDo_PromptOverContextIsARequestError(t *testing.T) {
+	e := startEngine(t, tinyDir(t), nil)
+	big := image.NewGray(image.Rect(0, 0, 2048, 2048)) // ≈ 5300 image tokens > 4096
+	_, err := e.Do(testCtx(t), Request{Images: []image.Image{big}, Question: "?", MaxTokens: 4}, nil)
+	var re *RequestError
+	if !errors.As(err, &re) || re.Code != CodeContext || !strings.Contains(re.Message, "exceeds the context") {
+		t.Fatalf("Do: %v, want a RequestError with code %q", err, CodeContext)
+	}
+	if _, err := e.Do(testCtx(t), Request{Question: "?", MaxTokens: 2}, nil); err != nil {
+		t.Fatalf("next request: %v", err)
+	}
+	if st := e.Status(); st.Restarts != 0 {
+		t.Errorf("runner restarted %d times", st.Restarts)
+	}
+}

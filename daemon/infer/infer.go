@@ -132,3 +132,17 @@ type Config struct {
 	HashCache string
 	Logger    *slog.Logger
 }
+
+// RequestError is a request the model could not answer, as the runner
+// reported it: Code says what kind (CodeContext, or "failed"), Message is
+// the model's own words, safe to show the user.
+type RequestError struct {
+	Code    string
+	Message string
+}
+
+func (e *RequestError) Error() string { return "infer: " + e.Message }
+
+// CodeContext marks a prompt whose text and images do not fit the model's
+// context (a request to change, not to retry).
+const CodeContext = "context"

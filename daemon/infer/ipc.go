@@ -133,7 +133,7 @@ func (m *message) validate() error {
 			return bad("id 0 or no result")
 		}
 	case msgError:
-		if m.ID == 0 || (m.Code != codeCancelled && m.Code != codeFailed) {
+		if m.ID == 0 || (m.Code != codeCancelled && m.Code != codeFailed && m.Code != CodeContext) {
 			return bad(fmt.Sprintf("id %d code %q", m.ID, m.Code))
 		}
 	case msgReady, msgLoadFailed:

@@ -268,7 +268,7 @@ func (e *Engine) handleLocked(p *proc, m message) {
 			e.bg = append([]*job{j}, e.bg...)
 			j.wake()
 		default:
-			e.finish(j, nil, fmt.Errorf("infer: request %d: %s", j.id, m.Error))
+			e.finish(j, nil, &RequestError{Code: m.Code, Message: m.Error})
 		}
 	}
 	e.dispatchLocked()

@@ -236,7 +236,12 @@ func (r *runner) serve(ctx context.Context, req message) error {
 		return r.w.send(message{Type: msgError, ID: req.ID, Code: codeCancelled, Error: "cancelled", StepsAfterCancel: after})
 	case err != nil:
 		r.log.Warn("request failed", "id", req.ID, "err", err)
-		return r.w.send(message{Type: msgError, ID: req.ID, Code: codeFailed, Error: err.Error()})
+		code := codeFailed
+		var ce *vlm.ContextError
+		if errors.As(err, &ce) {
+			code = CodeContext
+		}
+		return r.w.send(message{Type: msgError, ID: req.ID, Code: code, Error: err.Error()})
 	}
 	t := res.Timings
 	r.log.Debug("request done", "id", req.ID, "tokens", len(res.IDs), "stop", res.Stop,

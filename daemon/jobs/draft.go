@@ -107,6 +107,10 @@ func (q *Queue) draft(ctx context.Context, j store.Job) (store.Report, error) {
 	res, err := q.eng.Do(ctx, infer.Request{Priority: infer.Background, Images: rendered, Question: prov.Prompt,
 		MaxTokens: q.cfg.MaxTokens, Temperature: q.cfg.Temperature, Seed: q.cfg.Seed, MaxPixels: q.cfg.MaxPixels},
 		func(infer.Token) error { return nil }) // the draft is stored whole; partial text is not shown
+	var reqErr *infer.RequestError
+	if errors.As(err, &reqErr) && reqErr.Code == infer.CodeContext {
+		return store.Report{}, permanent(fmt.Errorf("jobs: infer: %w (lower drafts.key_images or drafts.max_pixels)", err))
+	}
 	if err != nil {
 		return store.Report{}, fmt.Errorf("jobs: infer: %w", err)
 	}

@@ -128,8 +128,12 @@ type ContextError struct {
 }
 
 func (e *ContextError) Error() string {
-	return fmt.Sprintf("vlm: prompt of %d tokens (%d of them for %d images) exceeds the context of %d tokens; use fewer or smaller images (max pixels) or a larger context",
-		e.PromptTokens, e.ImageTokens, e.Images, e.Context)
+	images := "images"
+	if e.Images == 1 {
+		images = "image"
+	}
+	return fmt.Sprintf("vlm: prompt of %d tokens (%d of them for %d %s) exceeds the context of %d tokens; use fewer or smaller images (max pixels) or a larger context",
+		e.PromptTokens, e.ImageTokens, e.Images, images, e.Context)
 }
 
 // Messages is the single user turn Ask sends: with one image, the image
