@@ -29,7 +29,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "serve [--config FILE] [--data DIR] [--dicom-addr HOST:PORT] [--http-addr HOST:PORT] [--ae-title AE] [--model PATH] [--backend auto|cpu|cuda]",
-			"run the appliance: DICOM receiver, store, REST API", runServe},
+			"run the appliance: DICOM receiver, store, REST API and web UI, model runner and draft reports", runServe},
 		{"store verify", "store verify [--data DIR] [--expect LIST] [--json]",
 			"check offline that every indexed instance is readable (and listed sources stored unchanged)", runStoreVerify},
 		{"phantom", "phantom --out DIR [--studies N] [--modality CT|CR|DX|MR] [--seed S] [--slices N] [--transfer-syntax implicit|explicit|deflate|jpeg] [--multiframe]",
@@ -49,7 +49,7 @@ func commands() []command {
 		{"dev random-model", "dev random-model --shape NAME --out DIR [--seed S] [--tokenizer-from DIR|none]",
 			"write a random checkpoint in exact Hugging Face layout (tests, benchmarks)", runDevRandomModel},
 		{"eval metrics", "eval metrics --pairs FILE.jsonl [--json]",
-			"BLEU-1..4, ROUGE-L, METEOR, CIDEr of generated texts against references (MedEvalKit report metrics)", runEvalMetrics},
+			"BLEU-1..4, ROUGE-L, METEOR, CIDEr (as MedEvalKit) and CheXpert-label F1 of generated reports against references", runEvalMetrics},
 		{"eval run", "eval run --model PATH --dataset NAME=PATH... [--limit N] [--out DIR]", "evaluate a model on benchmarks from their native files (cached, resumable)", runEvalRun},
 		{"eval report", "eval report RUN... [--out report.html] [--regression-threshold F]", "HTML and JSON report of eval runs; compare runs with paired tests", runEvalReport},
 		{"service", serviceUsage, "install, control or run the OS service (systemd unit, Windows service)", runService},
