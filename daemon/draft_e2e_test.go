@@ -55,37 +55,12 @@ func buildLingshu(t *testing.T) string {
 	return exe
 }
 
-// startModelDaemon is startDaemon with a model and its runner.
+// startModelDaemon is startDaemon with a model runner command; its logs
+// (warnings up) go to stderr.
 func startModelDaemon(t *testing.T, runner []string, mutate func(*daemon.Config)) *daemon.Daemon {
 	t.Helper()
-	cfg := daemon.DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.DICOM.Addr = "127.0.0.1:0"
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	cfg.Store.MinFreeMB = 0
-	cfg.Log.Level = "warn"
-	mutate(&cfg)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	d, err := daemon.New(cfg, daemon.Options{Runner: runner, Logger: log, LookupEnv: func(k string) (string, bool) {
-		if k == "LINGSHU_ADMIN_PASSWORD" {
-			return adminPassword, true
-		}
-		return "", false
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := d.Stop(ctx); err != nil {
-			t.Errorf("stop daemon: %v", err)
-		}
-	})
-	return d
+	return startDaemonWith(t, daemon.Options{Runner: runner, Logger: log}, 20*time.Second, mutate)
 }
 
 type reportList struct {

@@ -25,6 +25,14 @@ const adminPassword = "integration-secret"
 // temporary directory; mutate adjusts the configuration first.
 func startDaemon(t *testing.T, mutate func(*daemon.Config)) *daemon.Daemon {
 	t.Helper()
+	return startDaemonWith(t, daemon.Options{}, 10*time.Second, mutate)
+}
+
+// startDaemonWith is startDaemon with daemon options (runner command,
+// logger) and the time Stop may take at cleanup. The first admin's
+// password is adminPassword.
+func startDaemonWith(t *testing.T, opts daemon.Options, stopWithin time.Duration, mutate func(*daemon.Config)) *daemon.Daemon {
+	t.Helper()
 	cfg := daemon.DefaultConfig()
 	cfg.DataDir = t.TempDir()
 	cfg.DICOM.Addr = "127.0.0.1:0"
@@ -34,14 +42,13 @@ func startDaemon(t *testing.T, mutate func(*daemon.Config)) *daemon.Daemon {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	d, err := daemon.New(cfg, daemon.Options{
-		LookupEnv: func(k string) (string, bool) {
-			if k == "LINGSHU_ADMIN_PASSWORD" {
-				return adminPassword, true
-			}
-			return "", false
-		},
-	})
+	opts.LookupEnv = func(k string) (string, bool) {
+		if k == "LINGSHU_ADMIN_PASSWORD" {
+			return adminPassword, true
+		}
+		return "", false
+	}
+	d, err := daemon.New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +56,7 @@ func startDaemon(t *testing.T, mutate func(*daemon.Config)) *daemon.Daemon {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), stopWithin)
 		defer cancel()
 		if err := d.Stop(ctx); err != nil {
 			t.Errorf("stop daemon: %v", err)
